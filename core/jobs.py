@@ -1,0 +1,49 @@
+"""The registry of job kinds. Apps register handlers; core.tasks.run_job runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.models import Job
+
+
+class JobError(Exception):
+    """A job cannot go on; the message (Chinese) is shown to the user on the job page."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    code: str
+    label: str
+    handler: Callable[[Job], None]
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def job_handler(code: str, label: str) -> Callable[[Callable[[Job], None]], Callable[[Job], None]]:
+    """Register ``handler(job)`` for jobs of this kind. It must be idempotent: a job may be
+    run again after a worker died half-way."""
+
+    def register(handler: Callable[[Job], None]) -> Callable[[Job], None]:
+        _KINDS[code] = JobKind(code, label, handler)
+        return handler
+
+    return register
+
+
+def get_handler(code: str) -> Callable[[Job], None]:
+    try:
+        return _KINDS[code].handler
+    except KeyError:
+        raise ValueError(f"unknown job kind {code!r}") from None
+
+
+def kind_label(code: str) -> str:
+    kind = _KINDS.get(code)
+    return kind.label if kind else code
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return sorted(((k.code, k.label) for k in _KINDS.values()), key=lambda c: c[1])

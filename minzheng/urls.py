@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from minzheng.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("core.urls")),
+]
