@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 
 from stdnum import numdb
-from stdnum.cn.ric import calc_check_digit
 
 from core.choices import Sex
 
@@ -43,6 +42,16 @@ class IdNumber:
     @property
     def masked(self) -> str:
         return mask_id_number(self.number)
+
+
+# ISO 7064 MOD 11-2 weights for positions 1..17 (2^(i-1) mod 11, counted from the right).
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def calc_check_digit(body: str) -> str:
+    """Check character of a 17-digit body. (stdnum's function of the same name expects the
+    whole 18-character number and ignores its last character, so it is not used here.)"""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
 def mask_id_number(number: str) -> str:

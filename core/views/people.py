@@ -9,11 +9,13 @@ from core import exports, services
 from core.audit import audit_in_own_transaction
 from core.filtersets import PersonFilterSet
 from core.forms import DeathForm, PersonForm, apply_service_errors
+from core.idnumbers import mask_id_number
 from core.job_handlers import PERSON_EXPORT
 from core.models import AuditEvent, Person
 from core.permissions import CorePerm
 from core.scoping import get_visible_or_404, has_perm
-from core.selectors import home_region, present_people, region_choices, region_path
+from core.selectors import home_region, may_unmask, present_people, region_choices, region_path
+from core.services.people import mask_phone
 from core.views.base import AuthedRequest, paginate, require_perm
 
 
@@ -83,11 +85,18 @@ def person_create(request: AuthedRequest) -> HttpResponse:
 def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.all(), request.user, CorePerm.CHANGE_PERSON, pk=pk)
     choices = region_choices(request.user, CorePerm.CHANGE_PERSON)
+    # Staff without "view sensitive" edit without seeing the numbers: the fields start empty
+    # (showing the masked value) and an empty field keeps the stored number.
+    reveal = may_unmask(request.user, person)
     if request.method == "POST":
         form = PersonForm(request.POST, region_choices=choices)
         if form.is_valid():
+            fields = dict(form.cleaned_data)
+            fields["id_number"] = fields["id_number"] or person.id_number
+            if not reveal:
+                fields["phone"] = fields["phone"] or person.phone
             try:
-                data = services.clean_person_input(**form.cleaned_data, death_date=person.death_date)
+                data = services.clean_person_input(**fields, death_date=person.death_date)
                 services.person_update(person=person, acting_user=request.user, data=data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
@@ -95,25 +104,28 @@ def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.success(request, "已保存")
                 return redirect("core:person_detail", pk=person.pk)
     else:
-        # The edit form shows the clear ID number: reading it for editing is an audited read.
-        audit_in_own_transaction(
-            action="person.sensitive_read",
-            actor=request.user,
-            obj=person,
-            region_code=person.hukou_region_id,
-            changes={"purpose": "修改人员信息"},
-        )
-        form = PersonForm(
-            initial={
-                "name": person.name,
-                "id_number": person.id_number,
-                "hukou_region": person.hukou_region_id,
-                "residence_region": person.residence_region_id or "",
-                "phone": person.phone,
-                "address": person.address,
-            },
-            region_choices=choices,
-        )
+        initial = {
+            "name": person.name,
+            "hukou_region": person.hukou_region_id,
+            "residence_region": person.residence_region_id or "",
+            "address": person.address,
+        }
+        if reveal:
+            audit_in_own_transaction(
+                action="person.sensitive_read",
+                actor=request.user,
+                obj=person,
+                region_code=person.hukou_region_id,
+                changes={"purpose": "修改人员信息", "person_ids": [person.pk]},
+            )
+            initial.update(id_number=person.id_number, phone=person.phone)
+        form = PersonForm(initial=initial, region_choices=choices)
+    if not reveal:
+        form.fields["id_number"].widget.attrs["placeholder"] = mask_id_number(person.id_number)
+        form.fields["id_number"].help_text = "留空表示不修改"
+        form.fields["phone"].widget.attrs["placeholder"] = mask_phone(person.phone) if person.phone else ""
+        form.fields["phone"].help_text = "留空表示不修改"
+    form.fields["id_number"].widget.attrs.pop("required", None)
     return render(
         request, "core/person_form.html", {"form": form, "title": f"修改人员信息：{person.name}", "person": person}
     )
