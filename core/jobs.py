@@ -20,6 +20,23 @@ class JobKind:
 
 
 _KINDS: dict[str, JobKind] = {}
+# Chinese labels of the keys jobs put in Job.counts; apps add theirs with register_count_labels.
+COUNT_LABELS: dict[str, str] = {
+    "rows": "总行数",
+    "valid": "可导入",
+    "invalid": "有错误",
+    "create": "新增",
+    "update": "更新",
+    "unchanged": "无变化",
+    "new_households": "新建户",
+    "households_created": "已建户",
+    "members_added": "加入成员",
+    "members_moved": "迁移成员",
+}
+
+
+def register_count_labels(labels: dict[str, str]) -> None:
+    COUNT_LABELS.update(labels)
 
 
 def job_handler(code: str, label: str) -> Callable[[Callable[[Job], None]], Callable[[Job], None]]:

@@ -100,5 +100,11 @@ class Job(models.Model):
         return kind_label(self.kind)
 
     @property
+    def counts_display(self) -> list[tuple[str, object]]:
+        from core.jobs import COUNT_LABELS
+
+        return [(COUNT_LABELS.get(key, key), value) for key, value in self.counts.items()]
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}

@@ -43,6 +43,16 @@ def require_perm(perm: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
     return decorator
 
 
+def region_select(filterset: Any, user: User, perm: str) -> None:
+    """Show the list's region filter as a choice of the townships and villages in the user's scope."""
+    from django import forms
+
+    from core.selectors import region_choices
+
+    field = filterset.form.fields["region"]
+    field.widget = forms.Select(choices=[("", "全部"), *region_choices(user, perm)])
+
+
 def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> tuple[Page[Any], str]:
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))

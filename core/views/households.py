@@ -14,13 +14,14 @@ from core.models import AuditEvent, Household, HouseholdMember, Person, Region
 from core.permissions import CorePerm
 from core.scoping import get_visible_or_404, has_perm
 from core.selectors import present_people, region_choices, region_label
-from core.views.base import AuthedRequest, paginate, require_perm
+from core.views.base import AuthedRequest, paginate, region_select, require_perm
 
 
 @require_perm(CorePerm.VIEW_HOUSEHOLD)
 def household_list(request: AuthedRequest) -> HttpResponse:
     base = Household.objects.visible_to(request.user, CorePerm.VIEW_HOUSEHOLD)
     filterset = HouseholdFilterSet(request.GET, queryset=base, request=request)
+    region_select(filterset, request.user, CorePerm.VIEW_HOUSEHOLD)
     queryset = filterset.qs.order_by("-id") if filterset.is_valid() else base.none()
     page, query = paginate(
         request,

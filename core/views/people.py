@@ -16,13 +16,14 @@ from core.permissions import CorePerm
 from core.scoping import get_visible_or_404, has_perm
 from core.selectors import home_region, may_unmask, present_people, region_choices, region_path
 from core.services.people import mask_phone
-from core.views.base import AuthedRequest, paginate, require_perm
+from core.views.base import AuthedRequest, paginate, region_select, require_perm
 
 
 @require_perm(CorePerm.VIEW_PERSON)
 def person_list(request: AuthedRequest) -> HttpResponse:
     base = Person.objects.visible_to(request.user, CorePerm.VIEW_PERSON)
     filterset = PersonFilterSet(request.GET, queryset=base, request=request)
+    region_select(filterset, request.user, CorePerm.VIEW_PERSON)
     queryset = filterset.qs.order_by("-id") if filterset.is_valid() else base.none()
     page, query = paginate(request, queryset)
     context = {
