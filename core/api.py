@@ -24,7 +24,6 @@ from core import calendar as workdays
 from core import exports, imports, services
 from core.audit import verify_chain
 from core.auth import AccountLocked, api_token_issue, check_credentials
-from core.choices import JobStatus
 from core.filtersets import (
     AuditEventFilterSet,
     HouseholdFilterSet,
@@ -33,7 +32,7 @@ from core.filtersets import (
     PolicyParameterFilterSet,
     RegionFilterSet,
 )
-from core.job_handlers import PERSON_EXPORT, PERSON_IMPORT_COMMIT, PERSON_IMPORT_VALIDATE
+from core.job_handlers import PERSON_EXPORT, PERSON_IMPORT_VALIDATE
 from core.jobs import kind_label
 from core.models import (
     AuditEvent,
@@ -293,7 +292,9 @@ def person_export(request: HttpRequest) -> Any:
     user = _require(request, CorePerm.EXPORT_DATA)
     qs = exports.person_export_queryset(user, request.GET)
     if qs is None:
-        raise ValidationError({"q": ["筛选条件无效"]})
+        # The list's messages, each on its own parameter (as GET /persons answers).
+        errors = PersonFilterSet(request.GET).errors
+        raise ValidationError({k: [str(m) for m in v] for k, v in errors.items()})
     total = qs.count()
     if total > exports.EXPORT_SYNC_LIMIT:
         job = services.job_create(
@@ -303,6 +304,7 @@ def person_export(request: HttpRequest) -> Any:
             region=home_region(user),  # type: ignore[arg-type]
             params={"query": request.GET.urlencode()},
         )
+        job.refresh_from_db()
         return 202, _job_out(job)
     content, _ = exports.person_export_workbook(user, request.GET)
     response = HttpResponse(content, content_type=XLSX)
@@ -553,23 +555,14 @@ def import_persons(request: HttpRequest, file: UploadedFile = File(...)) -> Any:
 def import_confirm(request: HttpRequest, job_id: int) -> Any:
     user = _require(request, CorePerm.IMPORT_DATA)
     job = get_visible_or_404(Job.objects.all(), user, CorePerm.VIEW_JOB, pk=job_id)
-    if job.kind != PERSON_IMPORT_VALIDATE:
-        raise Http404
-    if job.status != JobStatus.SUCCEEDED:
-        raise HttpError(409, "校验尚未完成或已失败，不能确认")
-    if job.requested_by_id != user.pk:
-        raise PermissionDenied("只有上传该文件的用户可以确认导入")
-    existing = job.children.first()
-    if existing:
-        return 202, _job_out(existing)
-    commit = services.job_create(
-        kind=PERSON_IMPORT_COMMIT,
-        title=job.title.replace("导入校验", "导入写入"),
-        acting_user=user,
-        region=job.region,
-        input_file=job.input_file,
-        parent=job,
-    )
+    try:
+        commit, _ = services.import_confirm(validation_job=job, acting_user=user)
+    except services.ImportConfirmRefused as refused:
+        if refused.status == 404:
+            raise Http404 from None
+        if refused.status == 403:
+            raise PermissionDenied(str(refused)) from None
+        raise HttpError(refused.status, str(refused)) from None
     commit.refresh_from_db()
     return 202, _job_out(commit)
 

@@ -10,6 +10,7 @@ from django.http import QueryDict
 from core.audit import audit_in_own_transaction
 from core.filtersets import PersonFilterSet
 from core.models import Person, User
+from core.models.regions import common_region_prefix
 from core.permissions import CorePerm
 from core.selectors import present_people
 from core.sheets import Column, write_workbook
@@ -52,6 +53,7 @@ def person_export_workbook(
         raise ValueError("筛选条件无效")
     written = 0
     unmasked = 0
+    regions: set[str] = set()
 
     def rows() -> Iterator[list[Any]]:
         nonlocal written, unmasked
@@ -62,6 +64,7 @@ def person_export_workbook(
             if not chunk:
                 return
             last_id = chunk[-1].pk
+            regions.update(p.hukou_region_id for p in chunk)
             for view in present_people(chunk, user, purpose="导出人员名单"):
                 unmasked += view.unmasked
                 yield [
@@ -89,6 +92,7 @@ def person_export_workbook(
         actor=user,
         object_type="core.person",
         object_repr=f"导出 {written} 人",
+        region_code=common_region_prefix(sorted(regions)),
         changes={"query": query.urlencode(), "rows": written, "unmasked_rows": unmasked},
     )
     return content, written

@@ -100,35 +100,10 @@ def build_plan(file: IO[bytes], acting_user: User) -> ImportPlan:
     for row_number, raw in sheet.rows:
         planned = PlannedRow(row=row_number, raw=raw)
         plan.rows.append(planned)
-        try:
-            planned.data = services.clean_person_input(
-                name=raw["name"],
-                id_number=raw["id_number"],
-                hukou_region=raw["hukou_region"],
-                residence_region=raw["residence_region"],
-                phone=raw["phone"],
-                address=raw["address"],
-                regions=regions,
-                extra_codes=extra_codes,
-            )
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                for message in messages:
-                    _error(plan, row_number, key, message)
-            continue
-        data = planned.data
-        regions_of_row = [data.hukou_region.code] + ([data.residence_region.code] if data.residence_region else [])
-        if not any(has_perm(acting_user, CorePerm.CHANGE_PERSON, code) for code in regions_of_row):
-            _error(plan, row_number, "hukou_region", "户籍地和居住地都不在您的管辖范围内")
-            planned.data = None
-            continue
-        number = data.id.number
-        if number in seen:
-            _error(plan, row_number, "id_number", f"与第 {seen[number]} 行的身份证号重复")
-            planned.data = None
-            continue
-        seen[number] = row_number
+        planned.data = _clean_row(plan, planned, acting_user, regions, extra_codes, seen)
 
+        # A row belongs to its household even when the row itself is bad, so that the
+        # household is refused whole.
         household_number = raw["household"]
         if household_number:
             relation = _RELATIONS.get(raw["relation"])
@@ -151,6 +126,44 @@ def build_plan(file: IO[bytes], acting_user: User) -> ImportPlan:
     _check_households(plan, acting_user)
     plan.errors.sort(key=lambda e: (e.row, e.column))
     return plan
+
+
+def _clean_row(
+    plan: ImportPlan,
+    planned: PlannedRow,
+    acting_user: User,
+    regions: dict[str, Region],
+    extra_codes: frozenset[str],
+    seen: dict[str, int],
+) -> PersonData | None:
+    """The row's person data, or None after reporting why the row cannot be imported."""
+    raw, row_number = planned.raw, planned.row
+    try:
+        data = services.clean_person_input(
+            name=raw["name"],
+            id_number=raw["id_number"],
+            hukou_region=raw["hukou_region"],
+            residence_region=raw["residence_region"],
+            phone=raw["phone"],
+            address=raw["address"],
+            regions=regions,
+            extra_codes=extra_codes,
+        )
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                _error(plan, row_number, key, message)
+        return None
+    regions_of_row = [data.hukou_region.code] + ([data.residence_region.code] if data.residence_region else [])
+    if not any(has_perm(acting_user, CorePerm.CHANGE_PERSON, code) for code in regions_of_row):
+        _error(plan, row_number, "hukou_region", "户籍地和居住地都不在您的管辖范围内")
+        return None
+    number = data.id.number
+    if number in seen:
+        _error(plan, row_number, "id_number", f"与第 {seen[number]} 行的身份证号重复")
+        return None
+    seen[number] = row_number
+    return data
 
 
 def _match_existing_people(plan: ImportPlan, acting_user: User) -> None:
@@ -217,11 +230,15 @@ def _check_households(plan: ImportPlan, acting_user: User) -> None:
                     _error(plan, m.row, "relation", message)
             else:
                 head = heads[0]
-                region = head.data.residence_region or head.data.hukou_region if head.data else None
-                if region is None or region.level != "village":
-                    _error(plan, head.row, "residence_region", "新建家庭户时户主的居住地（或户籍地）应填写到村/居委会")
-                elif not has_perm(acting_user, CorePerm.CHANGE_HOUSEHOLD, region.code):
-                    _error(plan, head.row, "household", "新建家庭户所在村居不在您的管辖范围内")
+                # A head whose row is bad already has its error; the household is refused below.
+                if head.data is not None:
+                    region = head.data.residence_region or head.data.hukou_region
+                    if region.level != "village":
+                        _error(
+                            plan, head.row, "residence_region", "新建家庭户时户主的居住地（或户籍地）应填写到村/居委会"
+                        )
+                    elif not has_perm(acting_user, CorePerm.CHANGE_HOUSEHOLD, region.code):
+                        _error(plan, head.row, "household", "新建家庭户所在村居不在您的管辖范围内")
         for m in members:
             membership = current.get(m.existing.pk) if m.existing else None
             if membership is None or membership.household.number == number or membership.relation != Relation.HEAD:
@@ -357,7 +374,7 @@ def template_rows() -> list[list[str]]:
             "H001",
             "户主",
         ],
-        ["李四", "31023019520202002X", "310151101001", "", "", "", "H001", "配偶"],
+        ["李四", "31023019520202046X", "310151101001", "", "", "", "H001", "配偶"],
     ]
 
 

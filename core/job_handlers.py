@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import QueryDict
 
 from core import exports, imports
-from core.jobs import JobError, job_handler
+from core.jobs import JobError, job_handler, register_import
 from core.models import Job
 from core.services import job_finish, job_progress, stored_file_create
 from core.sheets import SheetError, error_workbook
@@ -13,6 +13,7 @@ from core.sheets import SheetError, error_workbook
 PERSON_IMPORT_VALIDATE = "core.person_import_validate"
 PERSON_IMPORT_COMMIT = "core.person_import_commit"
 PERSON_EXPORT = "core.person_export"
+register_import(PERSON_IMPORT_VALIDATE, PERSON_IMPORT_COMMIT)
 
 
 def _plan(job: Job) -> imports.ImportPlan:

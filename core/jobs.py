@@ -35,6 +35,14 @@ COUNT_LABELS: dict[str, str] = {
 }
 
 
+# Two-phase imports: the kind of the validation job -> the kind of its commit job.
+IMPORT_COMMIT_KINDS: dict[str, str] = {}
+
+
+def register_import(validate_kind: str, commit_kind: str) -> None:
+    IMPORT_COMMIT_KINDS[validate_kind] = commit_kind
+
+
 def register_count_labels(labels: dict[str, str]) -> None:
     COUNT_LABELS.update(labels)
 

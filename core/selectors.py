@@ -14,6 +14,7 @@ from core.audit import audit_in_own_transaction
 from core.choices import Relation, Sex
 from core.idnumbers import mask_id_number
 from core.models import HouseholdMember, Person, Region, User
+from core.models.regions import common_region_prefix
 from core.permissions import CorePerm
 from core.scoping import grant_prefixes, has_perm
 from core.services.people import mask_phone
@@ -163,13 +164,14 @@ def present_people(
             )
         )
     if unmasked_ids:
+        revealed = set(unmasked_ids)
         audit_in_own_transaction(
             action="person.sensitive_read",
             actor=user,
             object_type="core.person",
             object_id=str(unmasked_ids[0]) if len(unmasked_ids) == 1 else f"{len(unmasked_ids)}人",
             object_repr=purpose,
-            region_code=people[0].hukou_region_id if len(unmasked_ids) == 1 else "",
+            region_code=common_region_prefix([p.hukou_region_id for p in people if p.pk in revealed]),
             changes={"purpose": purpose, "person_ids": unmasked_ids},
         )
     return views

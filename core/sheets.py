@@ -20,6 +20,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+# What openpyxl raises for a damaged or foreign file: a broken zip, a missing part, XML cut off
+# (ParseError is a SyntaxError), a workbook without sheets.
+_DAMAGED = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, SyntaxError)
+_UNREADABLE = "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式"
+
 
 class SheetError(ValueError):
     """The file as a whole cannot be read; the message says why, in Chinese."""
@@ -92,8 +97,8 @@ def read_sheet(
     file.seek(0)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SheetError("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式") from exc
+    except _DAMAGED as exc:
+        raise SheetError(_UNREADABLE) from exc
     try:
         sheet = workbook.worksheets[0]
         rows_iter = sheet.iter_rows(values_only=True)
@@ -138,6 +143,11 @@ def read_sheet(
         if not result.rows:
             raise SheetError("文件只有表头，没有数据行")
         return result, errors
+    except SheetError:
+        raise
+    except _DAMAGED as exc:
+        # A read-only workbook parses a sheet's XML while iterating: damage inside shows up here.
+        raise SheetError(_UNREADABLE) from exc
     finally:
         workbook.close()
 

@@ -4,12 +4,23 @@ from django.db import models
 
 from core.choices import LEVEL_CODE_LENGTH, RegionLevel
 
-__all__ = ["Region", "RegionQuerySet", "ancestor_codes"]
+__all__ = ["Region", "RegionQuerySet", "ancestor_codes", "common_region_prefix"]
 
 
 def ancestor_codes(code: str) -> list[str]:
     """The codes of a region and its ancestors, broadest first ("310151101001" -> "31", …)."""
     return [code[:n] for n in sorted(LEVEL_CODE_LENGTH.values()) if n <= len(code)]
+
+
+def common_region_prefix(codes: list[str]) -> str:
+    """The narrowest region containing every code (for events that concern many people)."""
+    if not codes:
+        return ""
+    first, last = min(codes), max(codes)
+    shared = 0
+    while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+        shared += 1
+    return next((first[:n] for n in sorted(LEVEL_CODE_LENGTH.values(), reverse=True) if n <= shared), "")
 
 
 class RegionQuerySet(models.QuerySet["Region"]):

@@ -9,7 +9,16 @@ from .households import (
     household_remove_member,
     household_set_head,
 )
-from .jobs import job_create, job_fail, job_finish, job_progress, job_start, stored_file_create
+from .jobs import (
+    ImportConfirmRefused,
+    import_confirm,
+    job_create,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    stored_file_create,
+)
 from .people import (
     PersonData,
     clean_person_input,
@@ -21,6 +30,7 @@ from .people import (
 from .policy import policy_parameter_set
 
 __all__ = [
+    "ImportConfirmRefused",
     "PersonData",
     "calendar_day_delete",
     "calendar_day_set",
@@ -30,6 +40,7 @@ __all__ = [
     "household_move_member",
     "household_remove_member",
     "household_set_head",
+    "import_confirm",
     "job_create",
     "job_fail",
     "job_finish",

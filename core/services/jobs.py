@@ -133,3 +133,43 @@ def job_fail(job: Job, message: str) -> None:
     job.finished_at = timezone.now()
     job.message = message
     Job.objects.filter(pk=job.pk).update(status=job.status, finished_at=job.finished_at, message=message)
+
+
+class ImportConfirmRefused(Exception):
+    """Why a validated import cannot be confirmed, with the HTTP status that says it best."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def import_confirm(*, validation_job: Job, acting_user: User) -> tuple[Job, bool]:
+    """Confirm a validated import: start its commit job, once. Returns (commit job, created).
+
+    The validation job's row is locked so that two clicks at the same moment start one commit.
+    """
+    from core.jobs import IMPORT_COMMIT_KINDS
+
+    commit_kind = IMPORT_COMMIT_KINDS.get(validation_job.kind)
+    if commit_kind is None:
+        raise ImportConfirmRefused("未找到该导入", 404)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=validation_job.pk)
+        if job.requested_by_id != acting_user.pk:
+            raise ImportConfirmRefused("只有上传该文件的用户可以确认导入", 403)
+        if job.status != JobStatus.SUCCEEDED:
+            raise ImportConfirmRefused("校验尚未完成或已失败，不能确认", 409)
+        existing = job.children.filter(kind=commit_kind).first()
+        if existing is not None:
+            return existing, False
+        if not job.counts.get("valid"):
+            raise ImportConfirmRefused("没有可导入的行，请修改后重新上传", 409)
+        commit = job_create(
+            kind=commit_kind,
+            title=job.title.replace("导入校验", "导入写入"),
+            acting_user=acting_user,
+            region=job.region,
+            input_file=job.input_file,
+            parent=job,
+        )
+    return commit, True

@@ -14,7 +14,7 @@ from core import imports, services
 from core.choices import JobStatus
 from core.filtersets import JobFilterSet
 from core.forms import ImportUploadForm
-from core.job_handlers import PERSON_IMPORT_COMMIT, PERSON_IMPORT_VALIDATE
+from core.job_handlers import PERSON_IMPORT_VALIDATE
 from core.models import Job, StoredFile
 from core.permissions import CorePerm
 from core.scoping import get_visible_or_404
@@ -118,20 +118,15 @@ def person_import_template(request: AuthedRequest) -> HttpResponse:
 @require_perm(CorePerm.IMPORT_DATA)
 def person_import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    if job.kind != PERSON_IMPORT_VALIDATE or job.status != JobStatus.SUCCEEDED:
-        raise Http404
-    if job.requested_by_id != request.user.pk:
-        raise PermissionDenied
-    existing = job.children.first()
-    if existing is not None:
+    try:
+        commit, created = services.import_confirm(validation_job=job, acting_user=request.user)
+    except services.ImportConfirmRefused as refused:
+        if refused.status == 403:
+            raise PermissionDenied(str(refused)) from None
+        if refused.status == 404 or job.status != JobStatus.SUCCEEDED:
+            raise Http404 from None
+        messages.error(request, str(refused))
+        return redirect("core:job_detail", pk=job.pk)
+    if not created:
         messages.info(request, "该文件已确认导入")
-        return redirect("core:job_detail", pk=existing.pk)
-    commit = services.job_create(
-        kind=PERSON_IMPORT_COMMIT,
-        title=job.title.replace("导入校验", "导入写入"),
-        acting_user=request.user,
-        region=job.region,
-        input_file=job.input_file,
-        parent=job,
-    )
     return redirect("core:job_detail", pk=commit.pk)
