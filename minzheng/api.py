@@ -99,8 +99,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from core.api import router as core_router
+    from payments.api import router as payments_router
 
     api.add_router("/v1", core_router)
+    api.add_router("/v1", payments_router)
 
 
 _register_routers()

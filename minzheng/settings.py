@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "core",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -4,5 +4,6 @@ from minzheng.api import api
 
 urlpatterns = [
     path("api/", api.urls),
+    path("payroll/", include("payments.urls")),
     path("", include("core.urls")),
 ]

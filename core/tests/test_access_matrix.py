@@ -5,15 +5,13 @@ own region / parent region. A refused request answers like a missing record and 
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from conftest import DISTRICT, OTHER_VILLAGE, OWN_TOWNSHIP, OWN_VILLAGE, api_client, client_for, next_id_number
+from conftest import DISTRICT, OTHER_VILLAGE, OWN_TOWNSHIP, OWN_VILLAGE, next_id_number
 from core.models import (
     AuditEvent,
     CalendarDay,
@@ -27,8 +25,18 @@ from core.models import (
     StoredFile,
     User,
 )
-
-COLUMNS = ["anonymous", "noperm", "other", "own", "parent"]
+from core.tests.matrix import (
+    COLUMNS,
+    FORBIDDEN,
+    FOUND_NOT,
+    Case,
+    check,
+    client_for_column,
+    create_access,
+    everyone,
+    list_access,
+    object_access,
+)
 
 # Who stands in each column, per family of endpoints: (role, region).
 FAMILIES: dict[str, dict[str, tuple[str, str]]] = {
@@ -57,8 +65,6 @@ FAMILIES: dict[str, dict[str, tuple[str, str]]] = {
         "parent": ("district_admin", "31"),
     },
 }
-
-OK, FOUND_NOT, FORBIDDEN, LOGIN, UNAUTH, REJECTED = "ok", "404", "403", "login", "401", "rejected"
 
 
 @dataclass
@@ -129,36 +135,7 @@ def world(make_person: Callable[..., Person], make_user: Callable[..., User]) ->
     return World(head, child, loner, other_head, household, other_household, job, stored, staff, grant)
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    family: str
-    method: str
-    path: Callable[[World], str]
-    api: bool = False
-    data: Callable[[World], Any] | None = None
-    # Expected outcome per column; "ok" means the success status below.
-    expect: dict[str, str] = field(default_factory=dict)
-    success: int = 200
-    # For lists: text that must appear for own/parent and must not appear for other.
-    marker: Callable[[World], str] | None = None
-    multipart: bool = False
-
-
-def _object(**overrides: str) -> dict[str, str]:
-    return {"noperm": FORBIDDEN, "other": FOUND_NOT, "own": OK, "parent": OK} | overrides
-
-
-def _list(**overrides: str) -> dict[str, str]:
-    return {"noperm": FORBIDDEN, "other": OK, "own": OK, "parent": OK} | overrides
-
-
-def _create(**overrides: str) -> dict[str, str]:
-    return {"noperm": FORBIDDEN, "other": REJECTED, "own": OK, "parent": OK} | overrides
-
-
-def _everyone() -> dict[str, str]:
-    return {"noperm": OK, "other": OK, "own": OK, "parent": OK}
+_object, _list, _create, _everyone = object_access, list_access, create_access, everyone
 
 
 def _new_person(region: str = OWN_VILLAGE) -> Callable[[World], dict[str, str]]:
@@ -615,73 +592,11 @@ API_CASES = [
 CASES = WEB_CASES + API_CASES
 
 
-def _client(
-    case: Case, column: str, world: World, make_user: Callable[..., User], api_token: Callable[[User], str]
-) -> Client:
-    if column == "anonymous":
-        return api_client(None) if case.api else Client()
-    role, region = FAMILIES[case.family][column]
-    user = User.objects.filter(username=f"matrix-{column}").first() or make_user(f"matrix-{column}", role, region)
-    return api_client(api_token(user)) if case.api else client_for(user)
-
-
-def _send(client: Client, case: Case, world: World) -> Any:
-    path = case.path(world)
-    data = case.data(world) if case.data else None
-    if case.api:
-        method = getattr(client, case.method)
-        if case.method in ("get", "delete"):
-            return method(path)
-        return method(path, data=json.dumps(data or {}), content_type="application/json")
-    if case.method == "get":
-        return client.get(path)
-    return client.post(path, data=data or {})
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("column", COLUMNS)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_access_matrix(
     case: Case, column: str, world: World, make_user: Callable[..., User], api_token: Callable[[User], str]
 ) -> None:
-    # given: a client for the column's user
-    client = _client(case, column, world, make_user, api_token)
-    before = _snapshot(world)
-
-    # when
-    response = _send(client, case, world)
-
-    # then
-    expected = "anon" if column == "anonymous" else case.expect[column]
-    body = response.content.decode("utf-8", errors="replace") if not response.streaming else ""
-    if expected == "anon":
-        if case.api:
-            assert response.status_code == 401
-        else:
-            assert response.status_code == 302 and response["Location"].startswith("/login/")
-    elif expected == FORBIDDEN:
-        assert response.status_code == 403
-    elif expected == FOUND_NOT:
-        assert response.status_code == 404
-        if case.api:
-            assert response.json() == {"detail": "未找到该记录，或不在您的管辖范围内"}
-    elif expected == REJECTED:
-        # Writing into a region outside the user's scope: a field error, not a write.
-        if case.api:
-            assert response.status_code == 422
-            assert response.json()["errors"]
-        else:
-            assert response.status_code == 200
-            assert "errorlist" in body
-    else:
-        assert response.status_code == case.success, body[:500]
-
-    refused = expected in ("anon", FORBIDDEN, FOUND_NOT, REJECTED)
-    if refused:
-        assert _snapshot(world) == before
-    if case.marker and expected == OK and response.status_code == 200 and not response.get("Content-Disposition"):
-        marker = case.marker(world)
-        if column == "other":
-            assert marker not in body
-        else:
-            assert marker in body
+    client = client_for_column(case, column, FAMILIES, make_user, api_token)
+    check(case, column, world, client, lambda: _snapshot(world))

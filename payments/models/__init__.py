@@ -1,0 +1,4 @@
+from .accounts import PayeeAccount
+from .runs import Payment, PayrollRun
+
+__all__ = ["PayeeAccount", "Payment", "PayrollRun"]
