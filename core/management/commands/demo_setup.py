@@ -23,6 +23,10 @@ class Command(BaseCommand):
             "generate_district", profile=options["profile"], scale=options["scale"], seed=options["seed"], if_empty=True
         )
         call_command("create_demo_accounts")
+        from core.demo import builders
+
+        for builder in builders():
+            self.stdout.write(f"{builder.label}：{builder.build(options['profile'], options['seed'])}")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
