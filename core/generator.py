@@ -9,6 +9,7 @@ resident would carry (崇明 elderly: 310230 崇明县; 禄丰 before 2021: 5323
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from core.audit import audit_record
+from core.bulkload import bulk_insert, gc_paused
 from core.choices import Relation, Sex
 from core.idnumbers import IdNumber, make_id_number
 from core.models import Household, HouseholdMember, Region, User
@@ -201,9 +203,11 @@ class DistrictGenerator:
         self.today = today or datetime.date(2026, 1, 1)
         self.target = max(1, round(profile.hukou_population * scale))
         self.surnames = [s for s, _ in profile.surnames]
-        self.surname_weights = [w for _, w in profile.surnames]
+        # Cumulative weights, computed once: random.choices(weights=…) would redo the sums on
+        # every call (a million times for a district) and draws exactly the same with these.
+        self.surname_cum_weights = list(itertools.accumulate(w for _, w in profile.surnames))
         self.kinds = [k for k, _ in profile.household_mix]
-        self.kind_weights = [w for _, w in profile.household_mix]
+        self.kind_cum_weights = list(itertools.accumulate(w for _, w in profile.household_mix))
         self.sequence: dict[tuple[str, datetime.date, str], int] = {}
 
     # --- people ----------------------------------------------------------------------------
@@ -223,7 +227,7 @@ class DistrictGenerator:
         return PlannedPerson(surname + _given_name(self.rng, sex, birth.year), sex, birth, relation, surname)
 
     def _surname(self) -> str:
-        return self.rng.choices(self.surnames, self.surname_weights)[0]
+        return self.rng.choices(self.surnames, cum_weights=self.surname_cum_weights)[0]
 
     def _children(self, surname: str, mother_birth: datetime.date, count: int) -> list[PlannedPerson]:
         kids = []
@@ -341,14 +345,17 @@ class DistrictGenerator:
 
     def households(self) -> Iterator[PlannedHousehold]:
         villages = self.villages()
-        weights = [w for _, w in villages]
+        population = [v for v, _ in villages]
+        cum_weights = list(itertools.accumulate(w for _, w in villages))
         counters: dict[str, int] = {}
         produced = 0
         while produced < self.target:
-            village = self.rng.choices([v for v, _ in villages], weights)[0]
+            village = self.rng.choices(population, cum_weights=cum_weights)[0]
             counters[village.code] = counters.get(village.code, 0) + 1
             household = PlannedHousehold(village, f"HH{village.code}-{counters[village.code]:05d}")
-            household.members = self._household_members(self.rng.choices(self.kinds, self.kind_weights)[0])
+            household.members = self._household_members(
+                self.rng.choices(self.kinds, cum_weights=self.kind_cum_weights)[0]
+            )
             produced += len(household.members)
             yield household
 
@@ -404,11 +411,12 @@ def generate_district(
                 rows.append(generator.person_data(household, member, all_villages))
         with transaction.atomic():
             people = person_bulk_create(acting_user=acting_user, rows=rows, label=label, batch_size=len(rows))
-            created = Household.objects.bulk_create(
+            created = bulk_insert(
+                Household,
                 [
                     Household(number=h.number, region=h.village, address=rows[head].address)
                     for h, head in zip(pending, heads, strict=True)
-                ]
+                ],
             )
             members = []
             cursor = 0
@@ -423,7 +431,7 @@ def generate_district(
                         )
                     )
                     cursor += 1
-            HouseholdMember.objects.bulk_create(members)
+            bulk_insert(HouseholdMember, members)
             audit_record(
                 action="household.bulk_create",
                 actor=acting_user,
@@ -444,6 +452,8 @@ def generate_district(
         pending.append(household)
         pending_people += len(household.members)
         if pending_people >= chunk_people:
-            flush()
-    flush()
+            with gc_paused():
+                flush()
+    with gc_paused():
+        flush()
     return totals

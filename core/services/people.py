@@ -13,10 +13,12 @@ from django.db import IntegrityError, transaction
 
 from core import events
 from core.audit import audit_record
+from core.bulkload import bulk_insert
 from core.choices import RegionLevel
 from core.crypto import blind_index, encrypt
 from core.idnumbers import IdNumber, IdNumberError, mask_id_number, parse_id_number
 from core.models import Person, Region, User
+from core.models.regions import common_region_prefix
 from core.permissions import CorePerm
 from core.pinyin import name_pinyin
 from core.scoping import has_perm
@@ -307,8 +309,8 @@ def person_bulk_create(
         if not batch:
             return
         with transaction.atomic():
-            Person.objects.bulk_create(batch, batch_size=batch_size)
-            # bulk_create sets primary keys on both databases (INSERT … RETURNING).
+            # COPY on PostgreSQL, bulk_create elsewhere; either way the objects get their ids.
+            bulk_insert(Person, batch)
             ids = [p.pk for p in batch if p.pk is not None]
             audit_record(
                 action="person.bulk_create",
@@ -316,7 +318,7 @@ def person_bulk_create(
                 object_type="core.person",
                 object_id=f"{min(ids)}-{max(ids)}" if ids else "",
                 object_repr=label,
-                region_code=_common_prefix([p.hukou_region_id for p in batch]),
+                region_code=common_region_prefix([p.hukou_region_id for p in batch]),
                 changes={"count": len(batch), "label": label},
             )
         created.extend(batch)
@@ -330,16 +332,3 @@ def person_bulk_create(
             flush()
     flush()
     return created
-
-
-def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
-    first, last = min(codes), max(codes)
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    for length in (12, 9, 6, 4, 2, 0):
-        if length <= n:
-            return first[:length]
-    return ""
