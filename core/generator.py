@@ -12,16 +12,17 @@ import datetime
 import itertools
 import random
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.audit import audit_record
 from core.bulkload import bulk_insert, gc_paused
 from core.choices import Relation, Sex
 from core.idnumbers import IdNumber, make_id_number
-from core.models import Household, HouseholdMember, Region, User
-from core.services.people import PersonData, person_bulk_create
+from core.models import Household, HouseholdMember, Person, Region, User
+from core.services.people import PersonData, person_build, person_bulk_insert
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,12 @@ def generate_district(
     chunk_people: int = 5000,
     progress=None,
 ) -> dict[str, int]:
-    """Create the people and households of a synthetic district; returns counts."""
+    """Create the people and households of a synthetic district; returns counts.
+
+    On PostgreSQL, outside a transaction, each chunk is written by a second thread (its own
+    connection, its own transactions) while this one builds the next chunk: the database's half
+    of the work then overlaps the Python half instead of following it.
+    """
     profile = PROFILES[profile_name]
     generator = DistrictGenerator(profile, scale, seed)
     all_villages = [v for v, _ in generator.villages()]
@@ -397,63 +403,96 @@ def generate_district(
     totals = {"people": 0, "households": 0}
     pending: list[PlannedHousehold] = []
     pending_people = 0
+    overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="district-writer") if overlap else None
+    in_flight: Future[None] | None = None
+
+    def build() -> _Chunk:
+        planned = [[generator.person_data(h, m, all_villages) for m in h.members] for h in pending]
+        # A chunk is stored sorted by village, as a registry extract arrives sorted by address:
+        # a township's people then sit together on disk instead of on every page of the table,
+        # which is what makes a township's filtered counts cheap. The people drawn are the same
+        # (the random draws happened above, in the generator's order); only their ids differ.
+        order = sorted(range(len(pending)), key=lambda i: pending[i].village.code)
+        households = [pending[i] for i in order]
+        rows = [row for i in order for row in planned[i]]
+        return _Chunk(households, person_build(rows))
+
+    def write(chunk: _Chunk) -> None:
+        try:
+            with transaction.atomic():
+                people = person_bulk_insert(acting_user=acting_user, people=chunk.people, label=label)
+                # Each household's first member is its head; their address is the household's.
+                created: list[Household] = []
+                cursor = 0
+                for h in chunk.households:
+                    created.append(Household(number=h.number, region=h.village, address=people[cursor].address))
+                    cursor += len(h.members)
+                bulk_insert(Household, created)
+                members = []
+                cursor = 0
+                for household, saved in zip(chunk.households, created, strict=True):
+                    for member in household.members:
+                        members.append(
+                            HouseholdMember(
+                                household_id=saved.pk,
+                                person_id=people[cursor].pk,
+                                relation=member.relation,
+                                joined_on=max(member.birth, datetime.date(2000, 1, 1)),
+                            )
+                        )
+                        cursor += 1
+                bulk_insert(HouseholdMember, members)
+                audit_record(
+                    action="household.bulk_create",
+                    actor=acting_user,
+                    object_type="core.household",
+                    object_id=f"{created[0].pk}-{created[-1].pk}",
+                    object_repr=label,
+                    region_code=profile.county,
+                    changes={"households": len(created), "members": len(members)},
+                )
+        finally:
+            if writer is not None:
+                connection.close()  # the writer thread's own connection
 
     def flush() -> None:
-        nonlocal pending_people
+        nonlocal pending_people, in_flight
         if not pending:
             return
-        rows: list[PersonData] = []
-        # Each household's first member is its head; their address is the household's.
-        heads: list[int] = []
-        for household in pending:
-            heads.append(len(rows))
-            for member in household.members:
-                rows.append(generator.person_data(household, member, all_villages))
-        with transaction.atomic():
-            people = person_bulk_create(acting_user=acting_user, rows=rows, label=label, batch_size=len(rows))
-            created = bulk_insert(
-                Household,
-                [
-                    Household(number=h.number, region=h.village, address=rows[head].address)
-                    for h, head in zip(pending, heads, strict=True)
-                ],
-            )
-            members = []
-            cursor = 0
-            for household, saved in zip(pending, created, strict=True):
-                for member in household.members:
-                    members.append(
-                        HouseholdMember(
-                            household_id=saved.pk,
-                            person_id=people[cursor].pk,
-                            relation=member.relation,
-                            joined_on=max(member.birth, datetime.date(2000, 1, 1)),
-                        )
-                    )
-                    cursor += 1
-            bulk_insert(HouseholdMember, members)
-            audit_record(
-                action="household.bulk_create",
-                actor=acting_user,
-                object_type="core.household",
-                object_id=f"{created[0].pk}-{created[-1].pk}",
-                object_repr=label,
-                region_code=profile.county,
-                changes={"households": len(created), "members": len(members)},
-            )
-        totals["people"] += len(rows)
-        totals["households"] += len(pending)
+        with gc_paused():
+            chunk = build()
+        if in_flight is not None:
+            in_flight.result()  # at most one chunk waits: memory stays bounded, errors surface
+            in_flight = None
+        if writer is None:
+            with gc_paused():
+                write(chunk)
+        else:
+            in_flight = writer.submit(write, chunk)
+        totals["people"] += len(chunk.people)
+        totals["households"] += len(chunk.households)
         pending.clear()
         pending_people = 0
         if progress:
             progress(totals["people"], generator.target)
 
-    for household in generator.households():
-        pending.append(household)
-        pending_people += len(household.members)
-        if pending_people >= chunk_people:
-            with gc_paused():
+    try:
+        for household in generator.households():
+            pending.append(household)
+            pending_people += len(household.members)
+            if pending_people >= chunk_people:
                 flush()
-    with gc_paused():
         flush()
+        if in_flight is not None:
+            in_flight.result()
+    finally:
+        if writer is not None:
+            writer.shutdown(wait=True)
     return totals
+
+
+@dataclass
+class _Chunk:
+    households: list[PlannedHousehold]
+    people: list[Person]

@@ -294,6 +294,40 @@ def _announce_death(person: Person, acting_user: User) -> None:
     )
 
 
+def person_build(rows: Iterable[PersonData]) -> list[Person]:
+    """Unsaved people for ``person_bulk_insert``, built without a query.
+
+    Kept apart from the insert so that a bulk loader can build the next batch (encryption,
+    blind indexes, pinyin: the Python half of the work) while the database writes this one.
+    """
+    people = []
+    for data in rows:
+        person = Person()
+        _apply(person, data)
+        people.append(person)
+    return people
+
+
+def person_bulk_insert(*, acting_user: User | None, people: list[Person], label: str) -> list[Person]:
+    """Insert people built by ``person_build`` in one statement, with one audit event."""
+    if not people:
+        return people
+    with transaction.atomic():
+        # COPY on PostgreSQL, bulk_create elsewhere; either way the objects get their ids.
+        bulk_insert(Person, people)
+        ids = [p.pk for p in people if p.pk is not None]
+        audit_record(
+            action="person.bulk_create",
+            actor=acting_user,
+            object_type="core.person",
+            object_id=f"{min(ids)}-{max(ids)}" if ids else "",
+            object_repr=label,
+            region_code=common_region_prefix([p.hukou_region_id for p in people]),
+            changes={"count": len(people), "label": label},
+        )
+    return people
+
+
 def person_bulk_create(
     *, acting_user: User | None, rows: Iterable[PersonData], label: str, batch_size: int = 5000
 ) -> list[Person]:
@@ -303,32 +337,11 @@ def person_bulk_create(
     the id range. Callers guarantee the ID numbers are new; the unique index still protects.
     """
     created: list[Person] = []
-    batch: list[Person] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        with transaction.atomic():
-            # COPY on PostgreSQL, bulk_create elsewhere; either way the objects get their ids.
-            bulk_insert(Person, batch)
-            ids = [p.pk for p in batch if p.pk is not None]
-            audit_record(
-                action="person.bulk_create",
-                actor=acting_user,
-                object_type="core.person",
-                object_id=f"{min(ids)}-{max(ids)}" if ids else "",
-                object_repr=label,
-                region_code=common_region_prefix([p.hukou_region_id for p in batch]),
-                changes={"count": len(batch), "label": label},
-            )
-        created.extend(batch)
-        batch.clear()
-
+    batch: list[PersonData] = []
     for data in rows:
-        person = Person()
-        _apply(person, data)
-        batch.append(person)
+        batch.append(data)
         if len(batch) >= batch_size:
-            flush()
-    flush()
+            created.extend(person_bulk_insert(acting_user=acting_user, people=person_build(batch), label=label))
+            batch.clear()
+    created.extend(person_bulk_insert(acting_user=acting_user, people=person_build(batch), label=label))
     return created

@@ -78,3 +78,35 @@ def test_command_skips_when_the_district_exists(db: Any) -> None:
     call_command("generate_district", profile="chongming", scale=0.001, seed=1, if_empty=True, stdout=out)
     assert "已有人员数据，跳过生成" in out.getvalue()
     assert Person.objects.count() == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generation_outside_a_transaction_gives_the_same_district() -> None:
+    """Outside a transaction on PostgreSQL the chunks are written by a second thread while the
+    next one is built: the district must be the same as when written in line, chunk by chunk."""
+    from django.db import transaction
+
+    with transaction.atomic():  # in line: the writer thread is not used inside a transaction
+        generate_district(profile_name="chongming", scale=0.002, seed=5, chunk_people=300)
+    inline = sorted((p.id_number, p.name, p.hukou_region_id, p.address) for p in Person.objects.all())
+    inline_households = sorted(
+        (h.number, h.region_id, h.address, tuple(sorted(h.members.values_list("relation", flat=True))))
+        for h in Household.objects.all()
+    )
+    HouseholdMember.objects.all().delete()
+    Household.objects.all().delete()
+    Person.objects.all().delete()
+
+    totals = generate_district(profile_name="chongming", scale=0.002, seed=5, chunk_people=300)
+    assert totals["people"] == len(inline) == Person.objects.count()
+    assert sorted((p.id_number, p.name, p.hukou_region_id, p.address) for p in Person.objects.all()) == inline
+    assert (
+        sorted(
+            (h.number, h.region_id, h.address, tuple(sorted(h.members.values_list("relation", flat=True))))
+            for h in Household.objects.all()
+        )
+        == inline_households
+    )
+    # Everyone is in exactly one household, and each chunk is audited.
+    assert HouseholdMember.objects.values("person").distinct().count() == Person.objects.count()
+    assert sum(e.changes["count"] for e in AuditEvent.objects.filter(action="person.bulk_create")) == 2 * len(inline)
