@@ -98,11 +98,17 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from assistance.api import router as assistance_router
     from core.api import router as core_router
+    from eldercare.api import router as eldercare_router
     from payments.api import router as payments_router
+    from plans.api import router as plans_router
 
     api.add_router("/v1", core_router)
     api.add_router("/v1", payments_router)
+    api.add_router("/v1/assistance", assistance_router)
+    api.add_router("/v1/eldercare", eldercare_router)
+    api.add_router("/v1/plans", plans_router)
 
 
 _register_routers()

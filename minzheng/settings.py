@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_rq",
     "core",
     "payments",
+    "assistance",
+    "eldercare",
+    "plans",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Social assistance: 低保, 低收入, 特困供养, 支出型贫困, 临时救助 — applications, economic verification, decisions, monthly payroll, reviews."""

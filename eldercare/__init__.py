@@ -1,0 +1,1 @@
+"""Elderly-care services: facilities and beds, needs assessment, allowances, home and meal services, supervision."""

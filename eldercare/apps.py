@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EldercareConfig(AppConfig):
+    """Elderly-care services: facilities and beds, needs assessment, allowances, home and meal services, supervision."""
+
+    name = "eldercare"
+    verbose_name = "养老服务"

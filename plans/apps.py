@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PlansConfig(AppConfig):
+    """Plans and indicators: plan documents, indicators computed from live data, yearly snapshots, evaluation."""
+
+    name = "plans"
+    verbose_name = "规划指标"
