@@ -17,6 +17,16 @@ class User(AbstractUser):
     phone = models.CharField("联系电话", max_length=20, blank=True)
     # Demo accounts can log in only while the site runs in demo mode (MINZHENG_DEMO=1).
     is_demo = models.BooleanField("演示账号", default=False)
+    # A resident's own account (居民): the person they are in the registry. Residents hold no
+    # role grant; pages for residents show only what concerns this person and their household.
+    person = models.OneToOneField(
+        "core.Person",
+        verbose_name="本人档案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user_account",
+    )
 
     class Meta:
         verbose_name = "用户"
