@@ -1,3 +1,35 @@
+from assistance.models.applications import (
+    Application,
+    ApplicationDocument,
+    ApplicationMember,
+    ApplicationQuerySet,
+    Appraisal,
+    Decision,
+    DeclaredItem,
+    HomeVisit,
+    Objection,
+    Publicity,
+)
+from assistance.models.case_plans import CasePlan, CasePlanItem, CasePlanQuerySet
 from assistance.models.cases import Case, CaseMember, CaseQuerySet
 
-__all__ = ["Case", "CaseMember", "CaseQuerySet"]
+__all__ = [
+    "Application",
+    "ApplicationDocument",
+    "ApplicationMember",
+    "ApplicationQuerySet",
+    "Appraisal",
+    "CasePlan",
+    "CasePlanItem",
+    "CasePlanQuerySet",
+    "Decision",
+    "DeclaredItem",
+    "HomeVisit",
+    "Objection",
+    "Publicity",
+    "Case",
+    "CaseEvent",
+    "CaseMember",
+    "CaseNotice",
+    "CaseQuerySet",
+]
