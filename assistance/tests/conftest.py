@@ -1,0 +1,14 @@
+"""Fixtures of the assistance tests: the policy parameters seeded once the regions exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def assistance_parameters(db: Any) -> None:
+    from assistance.parameters import ensure_parameters
+
+    ensure_parameters()
