@@ -6,3 +6,8 @@ class AssistanceConfig(AppConfig):
 
     name = "assistance"
     verbose_name = "社会救助"
+
+    def ready(self) -> None:
+        from assistance import wiring_cases
+
+        wiring_cases.ready()

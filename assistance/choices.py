@@ -135,3 +135,26 @@ class Addon(models.TextChoices):
     ELDERLY = "elderly", "老年人加发"
     SERIOUS_ILLNESS = "serious_illness", "重病患者加发"
     SINGLE_PARENT = "single_parent", "单亲家庭加发"
+
+
+class CaseEventKind(models.TextChoices):
+    OPEN = "open", "审批纳入"
+    CHANGE = "change", "调整救助金"
+    SUSPEND = "suspend", "停保"
+    RESUME = "resume", "恢复发放"
+    END = "end", "终止救助"
+
+
+class TemporaryGrantKind(models.TextChoices):
+    ORDINARY = "ordinary", "一般临时救助"
+    URGENT = "urgent", "急难型临时救助（先行救助）"
+
+
+class TemporaryGrantStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "不予救助"
+    # 急难: paid on the township's decision, the district's review follows.
+    DECIDED_PENDING_REVIEW = "decided_pending_review", "已先行救助，待补审"
+    CONFIRMED = "confirmed", "补审确认"
+    REVOKED = "revoked", "补审撤销"

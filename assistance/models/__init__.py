@@ -11,7 +11,7 @@ from assistance.models.applications import (
     Publicity,
 )
 from assistance.models.case_plans import CasePlan, CasePlanItem, CasePlanQuerySet
-from assistance.models.cases import Case, CaseMember, CaseQuerySet
+from assistance.models.cases import Case, CaseEvent, CaseMember, CaseNotice, CaseQuerySet
 
 __all__ = [
     "Application",

@@ -12,3 +12,4 @@ def assistance_parameters(db: Any) -> None:
     from assistance.parameters import ensure_parameters
 
     ensure_parameters()
+from assistance.tests.case_fixtures import make_household, open_case, staff  # noqa: E402,F401  (h3b)
