@@ -11,3 +11,8 @@ class AssistanceConfig(AppConfig):
         from assistance import wiring_cases
 
         wiring_cases.ready()
+
+    def ready(self) -> None:
+        from assistance import wiring_applications
+
+        wiring_applications.ready()
