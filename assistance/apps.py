@@ -11,8 +11,9 @@ class AssistanceConfig(AppConfig):
         from assistance import wiring_cases
 
         wiring_cases.ready()
+        from assistance import wiring_verification
 
-    def ready(self) -> None:
+        wiring_verification.ready()
         from assistance import wiring_applications
 
         wiring_applications.ready()

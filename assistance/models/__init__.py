@@ -12,6 +12,8 @@ from assistance.models.applications import (
 )
 from assistance.models.case_plans import CasePlan, CasePlanItem, CasePlanQuerySet
 from assistance.models.cases import Case, CaseEvent, CaseMember, CaseNotice, CaseQuerySet
+from assistance.models.reviews import Review, ReviewQuerySet
+from assistance.models.verification import DataSourceFact, FactBatch, VerificationReport, VerificationReportItem
 
 __all__ = [
     "Application",
@@ -32,4 +34,10 @@ __all__ = [
     "CaseMember",
     "CaseNotice",
     "CaseQuerySet",
+    "DataSourceFact",
+    "FactBatch",
+    "Review",
+    "ReviewQuerySet",
+    "VerificationReport",
+    "VerificationReportItem",
 ]
