@@ -150,6 +150,17 @@ class TemporaryGrantKind(models.TextChoices):
     URGENT = "urgent", "急难型临时救助（先行救助）"
 
 
+class TemporaryNeed(models.TextChoices):
+    """Why a 临时救助 is needed (急难型 / 支出型)."""
+
+    ILLNESS = "illness", "重大疾病/医疗支出"
+    ACCIDENT = "accident", "意外事故"
+    DISASTER = "disaster", "火灾等突发事件"
+    EDUCATION = "education", "教育支出"
+    LIVING = "living", "基本生活暂时困难"
+    OTHER = "other", "其他"
+
+
 class TemporaryGrantStatus(models.TextChoices):
     PENDING = "pending", "待审批"
     APPROVED = "approved", "已批准"

@@ -13,6 +13,7 @@ from assistance.models.applications import (
 from assistance.models.case_plans import CasePlan, CasePlanItem, CasePlanQuerySet
 from assistance.models.cases import Case, CaseEvent, CaseMember, CaseNotice, CaseQuerySet
 from assistance.models.reviews import Review, ReviewQuerySet
+from assistance.models.temporary import TemporaryGrant, TemporaryGrantQuerySet
 from assistance.models.verification import DataSourceFact, FactBatch, VerificationReport, VerificationReportItem
 
 __all__ = [
@@ -21,23 +22,25 @@ __all__ = [
     "ApplicationMember",
     "ApplicationQuerySet",
     "Appraisal",
-    "CasePlan",
-    "CasePlanItem",
-    "CasePlanQuerySet",
-    "Decision",
-    "DeclaredItem",
-    "HomeVisit",
-    "Objection",
-    "Publicity",
     "Case",
     "CaseEvent",
     "CaseMember",
     "CaseNotice",
+    "CasePlan",
+    "CasePlanItem",
+    "CasePlanQuerySet",
     "CaseQuerySet",
     "DataSourceFact",
+    "Decision",
+    "DeclaredItem",
     "FactBatch",
+    "HomeVisit",
+    "Objection",
+    "Publicity",
     "Review",
     "ReviewQuerySet",
+    "TemporaryGrant",
+    "TemporaryGrantQuerySet",
     "VerificationReport",
     "VerificationReportItem",
 ]

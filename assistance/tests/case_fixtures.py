@@ -17,6 +17,13 @@ from core import services as core_services
 from core.models import Household, Region
 
 
+@pytest.fixture(autouse=True)
+def temporary_parameters(db: Any) -> None:
+    from assistance.parameters_temporary import ensure_temporary_parameters
+
+    ensure_temporary_parameters()
+
+
 @pytest.fixture
 def staff(make_user: Any) -> dict[str, Any]:
     return {

@@ -16,4 +16,4 @@ def assistance_parameters(db: Any) -> None:
     ensure_parameters()
 
 
-from assistance.tests.case_fixtures import make_household, open_case, staff  # noqa: E402,F401  (h3b)
+from assistance.tests.case_fixtures import make_household, open_case, staff, temporary_parameters  # noqa: E402,F401  (h3b)
