@@ -81,14 +81,19 @@ def on_person_died(sender: Any, person: Any, death_date: datetime.date, acting_u
         )
 
 
-def on_member_left(sender: Any, person: Any, household: Any, acting_user: Any = None, **_: Any) -> None:
-    for case in _live_cases_of([person.pk]):
+def on_member_left(
+    sender: Any, person: Any, household: Any, to_household: Any = None, acting_user: Any = None, **_: Any
+) -> None:
+    for case in Case.objects.filter(status__in=LIVE, household=household, members__person_id=person.pk).distinct():
         review_raise(
             case=case,
             trigger=ReviewTrigger.MEMBER_LEFT,
             detail=f"保障成员 {person.name} 迁出家庭户 {household.number}",
             acting_user=acting_user,
         )
+    # A move is announced once, as leaving: the household moved into changes too.
+    if to_household is not None:
+        on_member_joined(sender, person=person, household=to_household, acting_user=acting_user)
 
 
 def on_member_joined(sender: Any, person: Any, household: Any, acting_user: Any = None, **_: Any) -> None:
@@ -164,7 +169,7 @@ def reviews_schedule(*, region: Region, on: datetime.date, acting_user: User | N
     every live case due by ``on`` without an open review. Idempotent."""
     if acting_user is not None and not has_perm(acting_user, VerificationPerm.DECIDE_REVIEW, region.code):
         raise ValidationError({"region": ["您无权安排该区划的复核"]})
-    cases = Case.objects.filter(status__in=LIVE, region_id__startswith=region.code)
+    cases = Case.objects.filter(status__in=LIVE, region__code__startswith=region.code)
     scheduled = 0
     with transaction.atomic():
         parameter = policy_value(REVIEW_INTERVAL, region.code, on)
@@ -176,17 +181,15 @@ def reviews_schedule(*, region: Region, on: datetime.date, acting_user: User | N
             months = _interval(table, category, household_type)
             if months is None:
                 continue
-            scheduled += (
-                undated.filter(category=category, working=working, start_month=start_month).update(
-                    next_review_due=add_months(start_month, months)
-                )
+            scheduled += undated.filter(category=category, working=working, start_month=start_month).update(
+                next_review_due=add_months(start_month, months)
             )
         due = cases.filter(next_review_due__lte=on).exclude(
             Exists(Review.objects.filter(case_id=OuterRef("pk"), status=ReviewStatus.OPEN))
         )
         entry = _trigger_entry(ReviewTrigger.SCHEDULE, "复核周期已到", on)
         rows = [
-            Review(case_id=pk, trigger=ReviewTrigger.SCHEDULE, triggers=[entry], due_date=due_date)
+            Review(case_id=pk, trigger=ReviewTrigger.SCHEDULE, triggers=[entry], due_date=due_date or on)
             for pk, due_date in due.values_list("pk", "next_review_due")
         ]
         Review.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
@@ -373,7 +376,10 @@ def review_cancel(*, review: Review, reason: str, acting_user: User) -> Review:
         raise ValidationError({"reason": ["请填写撤销原因"]})
     with transaction.atomic():
         updated = Review.objects.filter(pk=review.pk, status=ReviewStatus.OPEN).update(
-            status=ReviewStatus.CANCELLED, reason=reason.strip()[:500], decided_by=acting_user, decided_at=timezone.now()
+            status=ReviewStatus.CANCELLED,
+            reason=reason.strip()[:500],
+            decided_by=acting_user,
+            decided_at=timezone.now(),
         )
         if not updated:
             raise ValidationError({"review": ["该复核已办结"]})

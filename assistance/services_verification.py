@@ -356,3 +356,65 @@ def verification_report_latest(household_id: int, category: str | None = None) -
     if category:
         qs = qs.filter(category=category)
     return qs.order_by("-id").first()
+
+
+def verification_start(
+    *,
+    household_ids: Sequence[int],
+    on_date: datetime.date,
+    category: str,
+    acting_user: User,
+    region: Any,
+    purpose: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Job:
+    """Start a verification job for these households (the user must hold the permission in each
+    household's region)."""
+    from assistance.job_handlers_verification import VERIFICATION_RUN
+    from assistance.permissions_verification import VerificationPerm
+    from core.models import Household
+    from core.scoping import has_perm
+    from core.services import job_create
+
+    ids = sorted({int(h) for h in household_ids})
+    if not ids:
+        raise ValidationError({"household_ids": ["请至少选择一户"]})
+    if category not in Category.values:
+        raise ValidationError({"category": ["救助类别无效"]})
+    regions = set(Household.objects.filter(pk__in=ids).values_list("region_id", flat=True))
+    if len(ids) > Household.objects.filter(pk__in=ids).count():
+        raise ValidationError({"household_ids": ["有家庭户不存在"]})
+    if any(not has_perm(acting_user, VerificationPerm.RUN_VERIFICATION, code) for code in regions):
+        raise ValidationError({"household_ids": ["有家庭户不在您的管辖范围内"]})
+    return job_create(
+        kind=VERIFICATION_RUN,
+        title=f"经济状况核对：{len(ids)} 户（{Category(category).label}，{on_date:%Y-%m-%d}）",
+        acting_user=acting_user,
+        region=region,
+        params={
+            "household_ids": ids,
+            "on_date": on_date.isoformat(),
+            "category": category,
+            "purpose": purpose,
+            **(extra or {}),
+        },
+    )
+
+
+def verification_run_for_households(
+    *, household_ids: Sequence[int], on_date: datetime.date, acting_user: User, application: Any = None
+) -> Job:
+    """The application step 经济状况核对 (h3a): one job; when it finishes the application gets
+    the result through ``application_verification_result``."""
+    from core.models import Household
+
+    household = Household.objects.select_related("region").get(pk=household_ids[0])
+    return verification_start(
+        household_ids=household_ids,
+        on_date=on_date,
+        category=getattr(application, "category", Category.DIBAO),
+        acting_user=acting_user,
+        region=household.region,
+        purpose=f"申请 {getattr(application, 'number', '')}".strip() if application is not None else "",
+        extra={"application_id": application.pk} if application is not None else None,
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    from assistance import job_handlers_verification  # noqa: F401
-    from assistance import services_reviews
-    from assistance.permissions_verification import PERMISSION_LABELS, ROLE_PERMISSIONS, VerificationPerm
+    from assistance import job_handlers_verification, services_reviews  # noqa: F401
+    from assistance.permissions_verification import PERMISSION_LABELS, ROLE_PERMISSIONS
     from core import events
     from core.roles import register_permissions
 
@@ -16,7 +15,3 @@ def ready() -> None:
     events.household_member_joined.connect(
         services_reviews.on_member_joined, dispatch_uid="assistance.review.member_joined"
     )
-    try:
-        from assistance import demo  # noqa: F401
-    except ImportError:
-        pass

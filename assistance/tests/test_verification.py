@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from the fixture modules are parameters of the tests)
 """Economic verification: exact report figures, the property boundaries of domain-rules §8 item 11,
 facts matched by ID number, import errors in Chinese."""
 
@@ -248,7 +249,7 @@ def test_missing_parameter_is_a_clear_error(make_household: Any) -> None:
     from core.policy import MissingPolicyParameter
 
     household = make_household(1)
-    with pytest.raises(MissingPolicyParameter, match="assistance.dibao_standard"):
+    with pytest.raises(MissingPolicyParameter, match=r"assistance\.dibao_standard"):
         _verify(household, datetime.date(2018, 1, 31))
 
 
