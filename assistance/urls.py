@@ -3,3 +3,7 @@ from django.urls import path  # noqa: F401
 app_name = "assistance"
 
 urlpatterns: list = []
+
+from assistance.urls_applications import urlpatterns as _applications  # noqa: E402
+
+urlpatterns += _applications
