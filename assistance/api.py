@@ -5,3 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["社会救助"])
+
+from assistance.api_verification import router as _verification_router  # noqa: E402
+
+router.add_router("", _verification_router)

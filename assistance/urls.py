@@ -7,3 +7,7 @@ urlpatterns: list = []
 from assistance.urls_applications import urlpatterns as _applications  # noqa: E402
 
 urlpatterns += _applications
+
+from assistance.urls_verification import urlpatterns as _verification  # noqa: E402
+
+urlpatterns += _verification
