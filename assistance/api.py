@@ -9,3 +9,7 @@ router = Router(tags=["社会救助"])
 from assistance.api_verification import router as _verification_router  # noqa: E402
 
 router.add_router("", _verification_router)
+
+from assistance.api_cases import cases_router  # noqa: E402
+
+router.add_router("", cases_router)

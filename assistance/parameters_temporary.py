@@ -31,15 +31,14 @@ def ensure_temporary_parameters(policy_model: Any = None, region_model: Any = No
     from core.services.policy import normalise_value
 
     if policy_model is None or region_model is None:
-        from core.models import PolicyParameter, Region
-    else:
-        PolicyParameter, Region = policy_model, region_model  # noqa: N806
-    regions = set(Region.objects.filter(code__in={row[3] for row in PARAMETERS}).values_list("code", flat=True))
+        from core.models import PolicyParameter as policy_model
+        from core.models import Region as region_model
+    regions = set(region_model.objects.filter(code__in={row[3] for row in PARAMETERS}).values_list("code", flat=True))
     added = 0
     for code, name, unit, region, effective_from, value, source, certainty, note in PARAMETERS:
         if region not in regions:
             continue
-        _, created = PolicyParameter.objects.get_or_create(
+        _, created = policy_model.objects.get_or_create(
             code=code,
             region_id=region,
             effective_from=effective_from,

@@ -45,6 +45,11 @@ def case_payments(case: Case) -> QuerySet[Payment]:
     )
 
 
+def _cents(value: Any) -> Decimal:
+    # SQLite hands a subquery's decimal back without its scale.
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def case_amount_changes(run: PayrollRun) -> list[dict[str, Any]]:
     """The change report of an assistance payroll: every case whose amount differs from the
     month before — a new standard, a review, a new member — including a case paid now but not
@@ -67,7 +72,9 @@ def case_amount_changes(run: PayrollRun) -> list[dict[str, Any]]:
         )
         .values_list("entitlement_id", "previous", "amount")
     )
-    rows: dict[int, tuple[Decimal | None, Decimal]] = {pk: (prev, amount) for pk, prev, amount in current}
+    rows: dict[int, tuple[Decimal | None, Decimal]] = {
+        pk: (_cents(prev) if prev is not None else None, _cents(amount)) for pk, prev, amount in current
+    }
     previous_run = PayrollRun.objects.filter(
         scheme=run.scheme, region=run.region, month=before_month, kind=RunKind.REGULAR
     ).first()
@@ -78,7 +85,7 @@ def case_amount_changes(run: PayrollRun) -> list[dict[str, Any]]:
             .values_list("entitlement_id", "amount")
         )
         for pk, amount in stopped:
-            rows[pk] = (amount, Decimal("0.00"))
+            rows[pk] = (_cents(amount), Decimal("0.00"))
     cases = Case.objects.in_bulk(list(rows))
     return [
         {

@@ -11,3 +11,6 @@ urlpatterns += _applications
 from assistance.urls_verification import urlpatterns as _verification  # noqa: E402
 
 urlpatterns += _verification
+from assistance.urls_cases import urlpatterns as _cases  # noqa: E402
+
+urlpatterns += _cases

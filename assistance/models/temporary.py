@@ -10,8 +10,6 @@ from core.scoping import region_filter
 
 __all__ = ["TemporaryGrant", "TemporaryGrantQuerySet"]
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class TemporaryGrantQuerySet(models.QuerySet["TemporaryGrant"]):
     def visible_to(self, user: object, perm: str) -> TemporaryGrantQuerySet:
@@ -37,9 +35,9 @@ class TemporaryGrant(models.Model):
     region = models.ForeignKey("core.Region", verbose_name="所在村居", on_delete=models.PROTECT, related_name="+")
     need = models.CharField("困难类型", max_length=20, choices=TemporaryNeed.choices)
     reason = models.TextField("困难情形")
-    requested_amount = models.DecimalField("申请金额", **MONEY)
-    cap_amount = models.DecimalField("救助上限", **MONEY)
-    granted_amount = models.DecimalField("核准金额", **MONEY, null=True, blank=True)
+    requested_amount = models.DecimalField("申请金额", max_digits=12, decimal_places=2)
+    cap_amount = models.DecimalField("救助上限", max_digits=12, decimal_places=2)
+    granted_amount = models.DecimalField("核准金额", max_digits=12, decimal_places=2, null=True, blank=True)
     parameters_used = models.JSONField("所用政策参数", default=dict, blank=True)
     accepted_by = models.ForeignKey(
         "core.User", verbose_name="受理人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
