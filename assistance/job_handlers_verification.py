@@ -34,7 +34,8 @@ register_count_labels(
 def _plan(job: Job) -> Any:
     if job.input_file is None or job.requested_by is None:
         raise JobError("任务缺少导入文件或发起人")
-    source_kind = job.params.get("source_kind", "")
+    # The commit job is created by core's generic confirm: its parameters are its parent's.
+    source_kind = job.params.get("source_kind") or (job.parent.params.get("source_kind", "") if job.parent else "")
     try:
         with job.input_file.file.open("rb") as handle:
             return build_fact_plan(handle, source_kind)
