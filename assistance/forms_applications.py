@@ -43,7 +43,7 @@ class IntakeForm(forms.Form):
                 label=f"{m.person.name}（{m.get_relation_display()}）", required=False, initial=True
             )
             self.fields[f"kind_{m.person_id}"] = forms.ChoiceField(
-                label="标准类别", choices=MemberKind.choices, initial=MemberKind.ADULT
+                label="标准类别", choices=MemberKind.choices, initial=MemberKind.ADULT, required=False
             )
             self.fields[f"addons_{m.person_id}"] = forms.MultipleChoiceField(
                 label="分类施保", choices=Addon.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -76,8 +76,8 @@ class IntakeForm(forms.Form):
             {
                 "person": m.person_id,
                 "relation": m.relation,
-                "kind": data[f"kind_{m.person_id}"],
-                "addons": data[f"addons_{m.person_id}"],
+                "kind": data.get(f"kind_{m.person_id}") or MemberKind.ADULT,
+                "addons": data.get(f"addons_{m.person_id}") or [],
             }
             for m in self.members
             if data.get(f"include_{m.person_id}") or str(m.person_id) == data["applicant"]

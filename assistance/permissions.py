@@ -26,10 +26,8 @@ PERMISSION_LABELS: dict[str, str] = {
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "district_staff": list(AssistancePerm),
     "township_officer": list(AssistancePerm),
-    "village_worker": [
-        AssistancePerm.VIEW_APPLICATION,
-        AssistancePerm.HANDLE_APPLICATION,
-        AssistancePerm.VIEW_CASE_PLAN,
-    ],
+    # Intake and the steps are the township office's (一门受理); village committees see their
+    # village's applications and take part in visits with the township staff.
+    "village_worker": [AssistancePerm.VIEW_APPLICATION, AssistancePerm.VIEW_CASE_PLAN],
     "auditor": [AssistancePerm.VIEW_APPLICATION, AssistancePerm.VIEW_CASE_PLAN],
 }

@@ -172,8 +172,9 @@ def _clean_members(
     )
     outsiders = seen - set(registered)
     if outsiders:
-        names = "、".join(Person.objects.filter(pk__in=outsiders).order_by("pk").values_list("name", flat=True))
-        raise ValidationError({"members": [f"{names} 不是该家庭户在户籍登记中的成员，请先在人员与家庭户中登记"]})
+        # Ids only: a name would tell the caller who a person outside their scope is.
+        ids = "、".join(str(pk) for pk in sorted(outsiders))
+        raise ValidationError({"members": [f"人员 {ids} 不是该家庭户在户籍登记中的成员，请先在人员与家庭户中登记"]})
     people = Person.objects.in_bulk(list(seen))
     dead = [people[pk].name for pk in seen if people[pk].death_date is not None]
     if dead:

@@ -69,8 +69,15 @@ def test_web_flow_from_intake_to_approved_case_and_notice(world: World) -> None:
         upload = SimpleUploadedFile(f"{kind}.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
         assert step(handler, application, "document", {"kind": kind, "file": upload}).status_code == 302
     assert step(handler, application, "verify_request").status_code == 302
-    assert step(handler, application, "verification_result", {"passed": "1", "monthly_income": "2000"}).status_code == 302
-    visit = {"visited_on": datetime.date.today().isoformat(), "visitors": "张三、李四", "findings": "属实", "recommendation": "support"}
+    assert (
+        step(handler, application, "verification_result", {"passed": "1", "monthly_income": "2000"}).status_code == 302
+    )
+    visit = {
+        "visited_on": datetime.date.today().isoformat(),
+        "visitors": "张三、李四",
+        "findings": "属实",
+        "recommendation": "support",
+    }
     assert step(handler, application, "visit", visit).status_code == 302
     assert step(handler, application, "appraisal_skip", {"reason": ""}).status_code == 302
     assert step(handler, application, "publicity_start", {"place": "居委会公示栏"}).status_code == 302
@@ -102,8 +109,15 @@ def test_refusal_notice_states_reasons_and_appeal(world: World) -> None:
     application = walk_to(submit(world), world, "verifying")
     from assistance.services import applications as svc
 
-    svc.application_verification_result(application=application, passed=False, monthly_income="4200", acting_user=world.handler)
-    response = step(client_for(world.approver), application, "decide", {"outcome": "refuse", "reasons": "家庭人均收入1400元，高于低保标准"})
+    svc.application_verification_result(
+        application=application, passed=False, monthly_income="4200", acting_user=world.handler
+    )
+    response = step(
+        client_for(world.approver),
+        application,
+        "decide",
+        {"outcome": "refuse", "reasons": "家庭人均收入1400元，高于低保标准"},
+    )
     assert response.status_code == 302
     text = pdf_text(client_for(world.approver).get(f"/assistance/applications/{application.pk}/notice.pdf").content)
     assert "不予批准决定书" in text
@@ -171,7 +185,12 @@ def test_case_plan_pages(world: World, make_user: Any) -> None:
     advisor = client_for(world.handler)
     response = advisor.post(
         "/assistance/plans/new/",
-        {"household_number": world.household.number, "need_income": "夫妻一方失业", "need_education": "孩子需课后托管", "summary": "就业+托管"},
+        {
+            "household_number": world.household.number,
+            "need_income": "夫妻一方失业",
+            "need_education": "孩子需课后托管",
+            "summary": "就业+托管",
+        },
     )
     assert response.status_code == 302
     plan = CasePlan.objects.get()
