@@ -6,3 +6,8 @@ class PlansConfig(AppConfig):
 
     name = "plans"
     verbose_name = "规划指标"
+
+    def ready(self) -> None:
+        from plans import wiring_indicators
+
+        wiring_indicators.ready()

@@ -31,3 +31,21 @@ class VersionLabel(models.TextChoices):
 
 
 # --- computing (h4b) -------------------------------------------------------------------------
+
+
+class MissingRule(models.TextChoices):
+    """What a formula does when a data item has no value (DHIS2's missing-value strategies)."""
+
+    SKIP = "skip", "跳过：全部数据项缺失时无值，部分缺失按 0 计"
+    ZERO = "zero", "按 0 计：缺失的数据项一律按 0 计"
+    NO_VALUE = "no_value", "无值：任一数据项缺失即无值"
+
+
+class IndicatorStatus(models.TextChoices):
+    """Where an indicator stands against its target on the straight line from the baseline."""
+
+    BEHIND = "behind", "滞后"
+    ON_TRACK = "on_track", "按进度"
+    ACHIEVED = "achieved", "已达标"
+    NO_DATA = "no_data", "无数据"
+    TEXT_TARGET = "text", "文字目标（人工评价）"
