@@ -8,6 +8,7 @@ class PlansConfig(AppConfig):
     verbose_name = "规划指标"
 
     def ready(self) -> None:
-        from plans import wiring_indicators
+        from plans import wiring_documents, wiring_indicators
 
+        wiring_documents.ready()
         wiring_indicators.ready()

@@ -54,6 +54,9 @@ class PlanVersion(models.Model):
     source_file_name = models.CharField("源文件名", max_length=255)
     source_format = models.CharField("文件格式", max_length=10)
     source_sha256 = models.CharField("源文件SHA-256", max_length=64)
+    source_file = models.ForeignKey(
+        "core.StoredFile", verbose_name="源文件", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, on_delete=models.PROTECT, related_name="+"
@@ -132,6 +135,7 @@ class Task(models.Model):
     level = models.PositiveSmallIntegerField("层级")
     number = models.CharField("编号", max_length=20)
     title = models.CharField("标题", max_length=500)
+    text = models.TextField("内容", blank=True, help_text="标题下至下一标题之间的正文")
     parent = models.ForeignKey(
         "self", verbose_name="上级", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
@@ -156,7 +160,9 @@ class KeyProject(models.Model):
     category = models.CharField("类别", max_length=100, blank=True)
     name = models.CharField("项目名称", max_length=300)
     description = models.TextField("建设内容", blank=True)
-    investment_wan_yuan = models.DecimalField("计划投资（万元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    investment_wan_yuan = models.DecimalField(
+        "计划投资（万元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     floor_area_m2 = models.DecimalField("建筑面积（平方米）", max_digits=14, decimal_places=2, null=True, blank=True)
     beds = models.PositiveIntegerField("床位数", null=True, blank=True)
     source_line = models.PositiveIntegerField("原文行号", null=True, blank=True)
@@ -200,3 +206,6 @@ class KeyProjectProgress(models.Model):
             models.UniqueConstraint(fields=["plan", "project_key", "year"], name="plans_progress_year_uniq"),
             models.CheckConstraint(condition=models.Q(spent_wan_yuan__gte=0), name="plans_progress_spent_nonneg"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.project_key} {self.year}年"
