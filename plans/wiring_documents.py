@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    from core.navigation import register_nav  # noqa: F401
+    from core.navigation import register_nav
     from core.roles import register_permissions
     from plans.permissions import PERMISSION_LABELS, PlanPerm
 
@@ -17,5 +17,5 @@ def ready() -> None:
             "viewer": [PlanPerm.VIEW_PLAN],
         },
     )
-    # register_nav("规划与指标", "规划文件", "plans:plan_list", PlanPerm.VIEW_PLAN, order=10)
-    # register_nav("规划与指标", "导入规划", "plans:plan_upload", PlanPerm.MANAGE_PLAN, order=15)
+    register_nav("规划与指标", "规划文件", "plans:plan_list", PlanPerm.VIEW_PLAN, order=10)
+    register_nav("规划与指标", "导入规划", "plans:plan_upload", PlanPerm.MANAGE_PLAN, order=15)
