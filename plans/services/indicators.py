@@ -665,3 +665,106 @@ def group_values(rows: Iterable[Snapshot]) -> dict[str, dict[int, Snapshot]]:
     for row in rows:
         grouped[row.indicator_key][row.year] = row
     return grouped
+
+
+# --- Manual values from a workbook ----------------------------------------------------------------
+
+IMPORT_HEADERS = {"数据项": "item", "区划代码": "region", "年度": "year", "数值": "value", "数据来源": "source"}
+
+
+@dataclass(frozen=True)
+class ImportError_:
+    row: int
+    column: str
+    message: str
+
+
+def manual_values_import(*, content: bytes, acting_user: User) -> tuple[int, list[ImportError_]]:
+    """Import yearly values from an .xlsx (数据项, 区划代码, 年度, 数值, 数据来源): every row is
+    checked first, and nothing is written unless every row is right."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from core.scoping import has_perm
+    from plans.permissions_indicators import IndicatorPerm
+
+    if not content.startswith(b"PK\x03\x04"):
+        raise ValidationError({"file": "文件不是 Excel 工作簿（.xlsx）"})
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ValidationError({"file": "文件已损坏或不是有效的 .xlsx 工作簿"}) from None
+    try:
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        raise ValidationError({"file": "文件中没有任何内容"})
+    headers = [str(h or "").strip() for h in rows[0]]
+    missing = [h for h in IMPORT_HEADERS if h not in headers]
+    if missing:
+        raise ValidationError({"file": f"表头缺少：{'、'.join(missing)}（应为：{'、'.join(IMPORT_HEADERS)}）"})
+    position = {IMPORT_HEADERS[h]: headers.index(h) for h in IMPORT_HEADERS}
+    regions = {
+        r.code: r
+        for r in Region.objects.filter(code__in={str(row[position["region"]] or "").strip() for row in rows[1:] if row})
+    }
+    errors: list[ImportError_] = []
+    valid: list[tuple[str, Region, int, Decimal, str]] = []
+    seen: set[tuple[str, str, int]] = set()
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or all(v in (None, "") for v in row):
+            continue
+
+        def cell(key: str, row: tuple[Any, ...] = row) -> str:
+            index = position[key]
+            value = row[index] if index < len(row) else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return "" if value is None else str(value).strip()
+
+        item = data_items.item_by_name(cell("item"))
+        region = regions.get(cell("region"))
+        row_errors = []
+        if item is None:
+            row_errors.append(ImportError_(number, "数据项", f"未知的数据项“{cell('item')}”"))
+        if region is None:
+            row_errors.append(ImportError_(number, "区划代码", f"区划代码“{cell('region')}”不存在"))
+        elif not has_perm(acting_user, IndicatorPerm.MANAGE_DATA, region.code):
+            row_errors.append(ImportError_(number, "区划代码", "不在您的管辖区划内"))
+        try:
+            year = int(cell("year"))
+            if not 1949 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            row_errors.append(ImportError_(number, "年度", "年度应为四位数字"))
+            year = 0
+        try:
+            value = Decimal(cell("value").replace(",", ""))
+            if not value.is_finite() or value < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            row_errors.append(ImportError_(number, "数值", "数值应为不小于 0 的数字"))
+            value = Decimal(0)
+        if not cell("source"):
+            row_errors.append(ImportError_(number, "数据来源", "请填写数据来源"))
+        if item is not None and region is not None and year:
+            key = (item.code, region.code, year)
+            if key in seen:
+                row_errors.append(ImportError_(number, "数据项", "与前面的行重复（同一数据项、区划、年度）"))
+            seen.add(key)
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            assert item is not None and region is not None
+            valid.append((item.code, region, year, value, cell("source")))
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        for code, region, year, value, source in valid:
+            manual_value_set(
+                item_code=code, region=region, year=year, value=value, source=source, acting_user=acting_user
+            )
+    return len(valid), []
