@@ -6,3 +6,8 @@ class EldercareConfig(AppConfig):
 
     name = "eldercare"
     verbose_name = "养老服务"
+
+    def ready(self) -> None:
+        from eldercare import apps_facilities
+
+        apps_facilities.ready()
