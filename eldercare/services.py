@@ -617,15 +617,15 @@ def inspection_draw_create(
     if inspectors_per_facility < 1:
         errors["inspectors_per_facility"] = ["每家检查人员至少1人"]
     facility_ids = list(
-        Facility.objects.filter(region_id__startswith=region.code, kind__in=kinds, status=FacilityStatus.OPEN)
+        Facility.objects.filter(region__code__startswith=region.code, kind__in=kinds, status=FacilityStatus.OPEN)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # The pool: inspectors of the region, of any region above it, or of any region inside it.
+    ancestors = [region.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(region.code)]
     inspector_ids = list(
-        Inspector.objects.filter(
-            is_active=True, region_id__in=[region.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(region.code)]
-        )
-        .union(Inspector.objects.filter(is_active=True, region_id__startswith=region.code))
+        Inspector.objects.filter(Q(region_id__in=ancestors) | Q(region__code__startswith=region.code), is_active=True)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     if not errors and not facility_ids:

@@ -27,7 +27,7 @@ __all__ = ["Bed", "Facility", "FacilityQuerySet", "FacilityStaff", "Residency", 
 
 class FacilityQuerySet(models.QuerySet["Facility"]):
     def visible_to(self, user: object, perm: str) -> FacilityQuerySet:
-        return self.filter(region_filter(user, perm, "region_id"))
+        return self.filter(region_filter(user, perm, "region__code"))
 
     def operating(self) -> FacilityQuerySet:
         return self.filter(status=FacilityStatus.OPEN)
@@ -129,7 +129,7 @@ class Bed(models.Model):
 
 class ResidencyQuerySet(models.QuerySet["Residency"]):
     def visible_to(self, user: object, perm: str) -> ResidencyQuerySet:
-        return self.filter(region_filter(user, perm, "bed__facility__region_id"))
+        return self.filter(region_filter(user, perm, "bed__facility__region__code"))
 
     def open(self) -> ResidencyQuerySet:
         return self.filter(discharged_on__isnull=True)

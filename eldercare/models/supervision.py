@@ -14,7 +14,7 @@ __all__ = ["BlacklistEntry", "Finding", "Inspection", "InspectionDraw", "Inspect
 
 class InspectorQuerySet(models.QuerySet["Inspector"]):
     def visible_to(self, user: object, perm: str) -> InspectorQuerySet:
-        return self.filter(region_filter(user, perm, "region_id"))
+        return self.filter(region_filter(user, perm, "region__code"))
 
 
 class Inspector(models.Model):
@@ -72,7 +72,7 @@ class InspectionDraw(models.Model):
 
 class InspectionQuerySet(models.QuerySet["Inspection"]):
     def visible_to(self, user: object, perm: str) -> InspectionQuerySet:
-        return self.filter(region_filter(user, perm, "facility__region_id"))
+        return self.filter(region_filter(user, perm, "facility__region__code"))
 
 
 class Inspection(models.Model):
@@ -133,7 +133,7 @@ class Finding(models.Model):
 
 class BlacklistQuerySet(models.QuerySet["BlacklistEntry"]):
     def visible_to(self, user: object, perm: str) -> BlacklistQuerySet:
-        return self.filter(region_filter(user, perm, "facility__region_id"))
+        return self.filter(region_filter(user, perm, "facility__region__code"))
 
     def in_force(self, day: object) -> BlacklistQuerySet:
         return self.filter(Q(listed_on__lte=day), Q(removed_on__isnull=True) | Q(removed_on__gt=day))

@@ -15,7 +15,7 @@ __all__ = ["Caregiver", "CaregiverQuerySet"]
 
 class CaregiverQuerySet(models.QuerySet["Caregiver"]):
     def visible_to(self, user: object, perm: str) -> CaregiverQuerySet:
-        return self.filter(region_filter(user, perm, "facility__region_id"))
+        return self.filter(region_filter(user, perm, "facility__region__code"))
 
     def employed_on(self, day: datetime.date) -> CaregiverQuerySet:
         return self.filter(

@@ -19,6 +19,15 @@ from eldercare.selectors import facility_occupancy
 D = datetime.date
 
 
+@pytest.fixture(autouse=True)
+def facility_parameters(db):
+    """Regions are loaded after migrations in tests, so the seeding migration found no 上海市
+    region; seed now (the demo builder does the same on a fresh install)."""
+    from eldercare.policy import ensure_facility_parameters
+
+    ensure_facility_parameters()
+
+
 @pytest.fixture
 def admin(make_user):
     return make_user("eadmin", "district_staff", DISTRICT)
