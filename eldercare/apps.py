@@ -11,3 +11,6 @@ class EldercareConfig(AppConfig):
         from eldercare import apps_facilities
 
         apps_facilities.ready()
+        from eldercare import apps_care
+
+        apps_care.ready()
