@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
@@ -32,6 +32,7 @@ from eldercare.models import Bed, BedApplication, CareAssessment, HomeCareOrder,
 from eldercare.permissions_care import CarePerm
 from eldercare.policy_care import NOTICE_DAYS, WAITLIST_PRIORITY, add_years, care_entitlement, month_end
 
+TENTH = Decimal("0.1")
 POINTS = DecimalField(max_digits=8, decimal_places=1)
 
 
@@ -183,10 +184,10 @@ def entitled_hours(order: HomeCareOrder, month: datetime.date) -> Decimal:
         return Decimal("0.0")
     days = (end - start).days + 1
     if order.service == HomeCareService.RESPITE:
-        return (order.yearly_hours / 12).quantize(Decimal("0.1"))
+        return (order.yearly_hours / 12).quantize(TENTH, rounding=ROUND_HALF_UP)
     hours = order.weekly_hours * days / 7
     bonus = care_entitlement(order.grade, order.region_id, first, months_between(order.starts_on, last))
-    return (hours + bonus.bonus_hours_per_month).quantize(Decimal("0.1"))
+    return (hours + bonus.bonus_hours_per_month).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def homecare_month_report(orders: QuerySet[HomeCareOrder], month: datetime.date) -> list[MonthRow]:
@@ -207,8 +208,8 @@ def homecare_month_report(orders: QuerySet[HomeCareOrder], month: datetime.date)
         MonthRow(
             order=o,
             entitled_hours=entitled_hours(o, first),
-            scheduled_hours=(Decimal(o.scheduled_min) / 60).quantize(Decimal("0.1")),
-            delivered_hours=(Decimal(o.delivered_min) / 60).quantize(Decimal("0.1")),
+            scheduled_hours=(Decimal(o.scheduled_min) / 60).quantize(TENTH, rounding=ROUND_HALF_UP),
+            delivered_hours=(Decimal(o.delivered_min) / 60).quantize(TENTH, rounding=ROUND_HALF_UP),
             visits_done=o.done,
             visits_missed=o.missed,
         )
@@ -222,7 +223,7 @@ def respite_used_hours(order: HomeCareOrder, year: int) -> Decimal:
         .filter(scheduled_start__year=year)
         .aggregate(m=Coalesce(Sum("delivered_minutes"), 0))["m"]
     )
-    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
+    return (Decimal(minutes) / 60).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def days_in_month(month: datetime.date) -> int:
