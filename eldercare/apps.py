@@ -14,3 +14,6 @@ class EldercareConfig(AppConfig):
         from eldercare import apps_care
 
         apps_care.ready()
+        from eldercare import apps_community
+
+        apps_community.ready()

@@ -3,3 +3,7 @@ from django.urls import path  # noqa: F401
 app_name = "eldercare"
 
 urlpatterns: list = []
+
+from eldercare.urls_community import community_urlpatterns  # noqa: E402
+
+urlpatterns += community_urlpatterns
