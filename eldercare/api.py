@@ -5,3 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["养老服务"])
+
+from eldercare.api_facilities import router as facility_router  # noqa: E402
+
+router.add_router("", facility_router)

@@ -224,9 +224,19 @@ class CoverageRule:
         return len(self.rows) - len(self.shortfalls)
 
 
+def is_township_proper(code: str) -> bool:
+    """街道 (001–099), 镇 (100–199) and 乡 (200–399) under GB/T 10114; 400–599 are farms,
+    forest farms and development zones, which the plans do not count among 乡镇 ("18个乡镇")."""
+    return len(code) == TOWNSHIP_LEN and code[6:9] < "400"
+
+
 def _regions(prefix: str, length: int) -> list[tuple[str, str]]:
     regions = Region.objects.active().filter(code__startswith=prefix)
-    return [(code, name) for code, name in regions.values_list("code", "name").order_by("code") if len(code) == length]
+    return [
+        (code, name)
+        for code, name in regions.values_list("code", "name").order_by("code")
+        if len(code) == length and (length != TOWNSHIP_LEN or is_township_proper(code))
+    ]
 
 
 def _counts_by(queryset: QuerySet[Any], path: str, length: int, value: Any = None) -> dict[str, Any]:

@@ -7,3 +7,7 @@ urlpatterns: list = []
 from eldercare.urls_community import community_urlpatterns  # noqa: E402
 
 urlpatterns += community_urlpatterns
+
+from eldercare.urls_facilities import facility_urlpatterns  # noqa: E402
+
+urlpatterns += facility_urlpatterns
