@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -98,7 +99,7 @@ def build_facilities_demo(profile: str, seed: int) -> str:
     counters: dict[str, int] = {}
     facilities: list[Facility] = []
 
-    def add(kind: str, region: Region, name: str, **extra: object) -> Facility:
+    def add(kind: str, region: Region, name: str, **extra: Any) -> Facility:
         key = f"{region.code[:9]}{list(FacilityKind.values).index(kind):02d}"
         counters[key] = counters.get(key, 0) + 1
         operator_kind = extra.pop("operator_kind", rng.choice(list(OperatorKind.values)))

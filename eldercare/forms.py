@@ -47,14 +47,14 @@ class FacilityForm(forms.Form):
 
     def __init__(self, *args: Any, region_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "请选择"), *region_choices]
+        self.fields["region"].choices = [("", "请选择"), *region_choices]  # type: ignore[attr-defined]
 
 
 class BedAddForm(forms.Form):
     count = forms.IntegerField(label="新增床位数", min_value=1, max_value=2000)
     kind = forms.ChoiceField(label="床位类型", choices=BedKind.choices)
     is_basic = forms.BooleanField(label="保基本床位", required=False)
-    prefix = forms.CharField(label="床位号前缀", max_length=8, required=False, help_text="如 A 楼填 A-")
+    number_prefix = forms.CharField(label="床位号前缀", max_length=8, required=False, help_text="如 A 楼填 A-")
 
 
 class AdmitForm(forms.Form):
@@ -65,7 +65,7 @@ class AdmitForm(forms.Form):
 
     def __init__(self, *args: Any, bed_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["bed"].choices = [("", "请选择空床"), *bed_choices]
+        self.fields["bed"].choices = [("", "请选择空床"), *bed_choices]  # type: ignore[attr-defined]
 
 
 class DischargeForm(forms.Form):
@@ -102,7 +102,7 @@ class InspectorForm(forms.Form):
 
     def __init__(self, *args: Any, region_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "请选择"), *region_choices]
+        self.fields["region"].choices = [("", "请选择"), *region_choices]  # type: ignore[attr-defined]
 
 
 class DrawForm(forms.Form):
@@ -117,7 +117,7 @@ class DrawForm(forms.Form):
 
     def __init__(self, *args: Any, region_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices
+        self.fields["region"].choices = region_choices  # type: ignore[attr-defined]
 
 
 class InspectionRecordForm(forms.Form):
@@ -133,7 +133,7 @@ class InspectionRecordForm(forms.Form):
     SEVERITY = {"一般": FindingSeverity.MINOR, "较重": FindingSeverity.MAJOR, "严重": FindingSeverity.SERIOUS}
 
     def clean_findings(self) -> list[tuple[str, str, str]]:
-        rows = []
+        rows: list[tuple[str, str, str]] = []
         for number, line in enumerate(self.cleaned_data["findings"].splitlines(), start=1):
             if not line.strip():
                 continue

@@ -110,14 +110,13 @@ def ensure_facility_parameters(parameter_model: Any = None, region_model: Any = 
     from core.services.policy import normalise_value
 
     if parameter_model is None or region_model is None:
-        from core.models import PolicyParameter, Region
-    else:
-        PolicyParameter, Region = parameter_model, region_model
+        from core.models import PolicyParameter as parameter_model
+        from core.models import Region as region_model
 
     created = 0
-    for region in Region.objects.filter(code__in=["31"]):
+    for region in region_model.objects.filter(code__in=["31"]):
         for code, (name, value, unit, source, certainty) in FACILITY_PARAMETERS.items():
-            _, made = PolicyParameter.objects.get_or_create(
+            _, made = parameter_model.objects.get_or_create(
                 code=code,
                 region=region,
                 effective_from=EFFECTIVE,

@@ -122,14 +122,17 @@ def beds_by_township(prefixes: Iterable[str], on: datetime.date) -> list[dict[st
     ):
         row = rows.setdefault(r["township"], {"general": 0, "nursing": 0, "dementia": 0, "occupied": 0})
         row[r["kind"]] = r["n"]
-    for r in (
+    for occupied in (
         Residency.objects.on(on)
         .filter(in_prefixes("bed__facility__region__code", prefixes))
         .annotate(township=Substr("bed__facility__region_id", 1, TOWNSHIP_LEN))
         .values("township")
         .annotate(n=Count("id"))
     ):
-        rows.setdefault(r["township"], {"general": 0, "nursing": 0, "dementia": 0, "occupied": 0})["occupied"] = r["n"]
+        township = occupied["township"]
+        rows.setdefault(township, {"general": 0, "nursing": 0, "dementia": 0, "occupied": 0})["occupied"] = occupied[
+            "n"
+        ]
     result = []
     for code in sorted(rows):
         row = rows[code]
@@ -444,7 +447,7 @@ def certification_rates(prefixes: Iterable[str], on: datetime.date, by: str = "f
             }
             for r in rows
         ]
-    rows = (
+    townships = (
         qs.annotate(township=Substr("facility__region_id", 1, TOWNSHIP_LEN))
         .values("township")
         .annotate(total=Count("id"), certified=certified)
@@ -452,13 +455,13 @@ def certification_rates(prefixes: Iterable[str], on: datetime.date, by: str = "f
     )
     return [
         {
-            "code": r["township"],
-            "name": region_label(r["township"]),
-            "total": r["total"],
-            "certified": r["certified"],
-            "rate": ratio(r["certified"], r["total"]),
+            "code": t["township"],
+            "name": region_label(t["township"]),
+            "total": t["total"],
+            "certified": t["certified"],
+            "rate": ratio(t["certified"], t["total"]),
         }
-        for r in rows
+        for t in townships
     ]
 
 

@@ -316,7 +316,7 @@ def _check_admission(bed: Bed, person: Person, admitted_on: datetime.date, exclu
         errors["person"] = ["该人员已死亡"]
     if admitted_on > datetime.date.today() + datetime.timedelta(days=30):
         errors["admitted_on"] = ["入住日期不能晚于30天以后"]
-    others = Residency.objects.exclude(pk=exclude.pk if exclude else None)
+    others = Residency.objects.exclude(pk=exclude.pk) if exclude else Residency.objects.all()
     # A bed (or a person) holds one stay at a time, including stays already closed that
     # overlap the new admission date.
     overlapping = Q(discharged_on__isnull=True) | Q(discharged_on__gt=admitted_on)

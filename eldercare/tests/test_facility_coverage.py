@@ -32,6 +32,7 @@ def rule(rules, code):
 def test_parameters_seeded_with_sources():
     assert selectors.policy_decimal("eldercare.coverage.beds_per_1000_elderly", OWN_VILLAGE, ON) == Decimal("35")
     info = selectors.policy_value("eldercare.coverage.institutions_per_township", OWN_TOWNSHIP, ON)
+    assert info is not None
     assert "每个乡镇至少有1个标准化养老机构" in info.source
 
 

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 from openpyxl import Workbook, load_workbook
 
 from conftest import DISTRICT, OTHER_VILLAGE, OWN_VILLAGE, api_client, client_for
@@ -35,10 +36,8 @@ def home(admin):
 def portal_user(make_user, facility, name="portal"):
     user = make_user(name)
     role_grant_create(acting_user=None, user=user, role=Role.objects.get(code="facility_staff"), region=facility.region)
-    services.facility_staff_add(facility=facility, user=user, acting_user=None) if False else None
-    from eldercare.models import FacilityStaff
-
-    FacilityStaff.objects.create(user=user, facility=facility)
+    bureau = make_user(f"{name}-bureau", "district_staff", DISTRICT)
+    services.facility_staff_add(facility=facility, user=user, acting_user=bureau)
     return user
 
 
@@ -116,13 +115,9 @@ def test_every_page_renders(admin, home, make_person):
 
 @pytest.mark.django_db
 def test_web_admit_discharge_and_record_inspection(admin, home, make_person):
-    from core.services.people import id_hash  # noqa: F401
-
-    person = make_person("王阿婆")
-    number = "".join([])  # placeholder to keep mypy quiet about unused
-    del number
     from core.crypto import decrypt
 
+    person = make_person("王阿婆")
     id_number = decrypt(person.id_number_encrypted)
     bed = home.beds.order_by("number").first()
     client = client_for(admin)
@@ -356,9 +351,7 @@ def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person)
     message = build_facilities_demo("chongming", 2026)
     assert message.startswith("设施 ")
     on = datetime.date.today()
-    counts = dict(
-        Facility.objects.values_list("kind").annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
-    )
+    counts = dict(Facility.objects.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     assert counts == {
         "institution": 47,
         "service_centre": 29,

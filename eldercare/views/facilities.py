@@ -316,7 +316,7 @@ def bed_add(request: AuthedRequest, pk: int, portal: bool = False) -> HttpRespon
                 count=form.cleaned_data["count"],
                 kind=form.cleaned_data["kind"],
                 is_basic=form.cleaned_data["is_basic"],
-                prefix=form.cleaned_data["prefix"],
+                prefix=form.cleaned_data["number_prefix"],
                 acting_user=request.user,
             )
             messages.success(request, f"已新增 {len(beds)} 张床位")
