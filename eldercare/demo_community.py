@@ -156,11 +156,11 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
         first = (first - datetime.timedelta(days=1)).replace(day=1)
     capacity = sum(p.daily_meal_capacity or 60 for p in points)
     mix: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
+    for enrolled in (
         MealEnrolment.objects.filter(meal_point__in=points).values("meal_point_id", "category").annotate(n=Count("pk"))
     ):
-        mix[row["meal_point_id"]][row["category"]] = row["n"]
-    rows = []
+        mix[enrolled["meal_point_id"]][enrolled["category"]] = enrolled["n"]
+    rows: list[MealCount] = []
     day = first
     while day < today:
         weekend = day.weekday() >= 5

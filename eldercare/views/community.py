@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -591,7 +591,7 @@ def _settlement_export_row(s: MealSettlement) -> list[Any]:
 
 
 @require_perm(P.VIEW)
-def meal_settlement_list(request: AuthedRequest) -> HttpResponse:
+def meal_settlement_list(request: AuthedRequest, compute_form: SettlementComputeForm | None = None) -> HttpResponse:
     base = (
         MealSettlement.objects.visible_to(request.user, P.VIEW).select_related("meal_point").prefetch_related("lines")
     )
@@ -601,14 +601,11 @@ def meal_settlement_list(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return xlsx_response(request.user, "助餐补贴结算", SETTLEMENT_COLUMNS, map(_settlement_export_row, queryset))
     page, query = paginate(request, queryset)
-    totals = {"meals": 0, "amount": 0}
+    totals: dict[str, Any] = {"meals": 0, "amount": 0}
     if filterset.is_valid():
-        from django.db.models import Sum
-
         agg = queryset.aggregate(meals=Sum("total_meals"), amount=Sum("subsidy_amount"))
         totals = {"meals": agg["meals"] or 0, "amount": agg["amount"] or 0}
-    compute_form = None
-    if has_perm(request.user, P.SETTLE_MEALS):
+    if compute_form is None and has_perm(request.user, P.SETTLE_MEALS):
         last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
         compute_form = SettlementComputeForm(initial={"month": last_month}, regions=_settle_regions(request.user))
     export_query = request.GET.copy()
@@ -621,7 +618,7 @@ def meal_settlement_list(request: AuthedRequest) -> HttpResponse:
             "filter": filterset,
             "page_obj": page,
             "querystring_without_page": query,
-            "settlements": page.object_list,
+            "settlements": [(s, region_label(s.region_id)) for s in page.object_list],
             "totals": totals,
             "compute_form": compute_form,
             "export_url": f"?{export_query.urlencode()}" if has_perm(request.user, CorePerm.EXPORT_DATA) else "",
@@ -630,8 +627,12 @@ def meal_settlement_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _settle_regions(user: Any) -> list[tuple[str, str]]:
-    codes = grant_prefixes(user, P.SETTLE_MEALS)
-    regions = Region.objects.filter(code__in=codes).order_by("code")
+    """The regions the user may settle: their grant regions and the districts and townships below."""
+    prefixes = grant_prefixes(user, P.SETTLE_MEALS)
+    condition = Q(code__in=prefixes)
+    for prefix in prefixes:
+        condition |= Q(code__startswith=prefix, level__in=["county", "township"], is_retired=False)
+    regions = Region.objects.filter(condition).order_by("code") if prefixes else Region.objects.none()
     return [(r.code, region_label(r.code)) for r in regions]
 
 
@@ -646,8 +647,7 @@ def meal_settlement_compute(request: AuthedRequest) -> HttpResponse:
                 month=form.cleaned_data["month"], region=region, acting_user=request.user
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -656,11 +656,9 @@ def meal_settlement_compute(request: AuthedRequest) -> HttpResponse:
                 + (f"；{summary['skipped_confirmed']} 个已确认的未重算" if summary["skipped_confirmed"] else ""),
             )
             return redirect(f"{reverse('eldercare:meal_settlement_list')}?month={form.cleaned_data['month']:%Y-%m}")
-    else:
-        for field_errors in form.errors.values():
-            for text in field_errors:
-                messages.error(request, str(text))
-    return redirect("eldercare:meal_settlement_list")
+    response = meal_settlement_list(request, compute_form=form)
+    assert isinstance(response, HttpResponse)
+    return response
 
 
 @require_perm(P.VIEW)
