@@ -6,3 +6,9 @@ class PlansConfig(AppConfig):
 
     name = "plans"
     verbose_name = "规划指标"
+
+    def ready(self) -> None:
+        from plans import wiring_documents, wiring_indicators
+
+        wiring_documents.ready()
+        wiring_indicators.ready()

@@ -1,0 +1,365 @@
+"""Data items: the named measures indicator formulas are written in (DHIS2's data elements).
+
+Each item has a Chinese name used in formulas (``低保人数``), a unit, an aggregation and a
+source. A *live* item has a provider that computes it from the platform's own records for a
+whole district at once; a *manual* item takes the yearly values staff enter with their source
+(:class:`plans.models.ManualValue`) — figures the system cannot know (常住人口, 上年度居民月人均
+消费支出) and, for now, figures whose app has not landed yet. When that app registers a
+provider for the item (``register_provider`` in its ``AppConfig.ready()``), the item becomes
+live by itself and the dashboard says so; nothing in the formulas changes.
+
+A provider is ``provider(region_prefix, dates) -> {(region_code, date): value}``: one set-based
+query per item for every region and every date, returning values at the finest level it knows
+(villages, or townships), never the same people under two codes. The engine adds them up to
+every region above (Σ over sub-regions), so a rate is Σnumerator ÷ Σdenominator.
+
+Aggregations:
+
+* ``sum`` — counts and amounts (people, beds, organisations): a region's value is the sum over
+  the regions below it.
+* ``inherit`` — standards and prices (低保标准, 人均消费支出): a region takes the value set for it
+  or for the nearest region above it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q
+
+__all__ = [
+    "DataItem",
+    "Provider",
+    "all_items",
+    "get_item",
+    "item_by_name",
+    "register_item",
+    "register_provider",
+]
+
+Provider = Callable[[str, Sequence[datetime.date]], dict[tuple[str, datetime.date], Decimal]]
+
+SUM = "sum"
+INHERIT = "inherit"
+AGGREGATION_LABELS = {SUM: "下级合计", INHERIT: "沿用上级设定值"}
+
+
+@dataclass(frozen=True)
+class DataItem:
+    code: str
+    name: str
+    unit: str
+    aggregation: str = SUM
+    description: str = ""
+    # Which app will provide it live ("" = the system cannot know it: always manual).
+    pending_app: str = ""
+    provider: Provider | None = field(default=None, compare=False)
+    live_source: str = ""
+
+    @property
+    def is_live(self) -> bool:
+        return self.provider is not None
+
+    @property
+    def source_label(self) -> str:
+        if self.provider is not None:
+            return f"系统数据：{self.live_source}"
+        if self.pending_app:
+            return f"人工填报（{_APP_LABELS.get(self.pending_app, self.pending_app)}模块上线后自动改用系统数据）"
+        return "人工填报（系统外统计数据）"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "unit": self.unit,
+            "aggregation": self.aggregation,
+            "aggregation_label": AGGREGATION_LABELS[self.aggregation],
+            "description": self.description,
+            "is_live": self.is_live,
+            "source_label": self.source_label,
+        }
+
+
+_APP_LABELS = {
+    "assistance": "社会救助",
+    "eldercare": "养老服务",
+    "orgs": "社会组织",
+    "community": "社区云",
+    "children": "儿童福利",
+    "disability": "残疾人福利",
+    "funeral": "殡葬管理",
+    "workforce": "社会工作人才",
+}
+
+_ITEMS: dict[str, DataItem] = {}
+
+
+def register_item(item: DataItem) -> None:
+    for other in _ITEMS.values():
+        if other.name == item.name and other.code != item.code:
+            raise ValueError(f"data item name {item.name!r} already used by {other.code}")
+    _ITEMS[item.code] = item
+
+
+def register_provider(code: str, provider: Provider, live_source: str) -> None:
+    """An app provides ``code`` from its own records from now on (called in its AppConfig.ready())."""
+    item = _ITEMS[code]
+    _ITEMS[code] = replace(item, provider=provider, live_source=live_source)
+
+
+def get_item(code: str) -> DataItem:
+    return _ITEMS[code]
+
+
+def item_by_name(name: str) -> DataItem | None:
+    """The item a formula names, by its Chinese name or its code."""
+    if name in _ITEMS:
+        return _ITEMS[name]
+    return next((item for item in _ITEMS.values() if item.name == name), None)
+
+
+def all_items() -> list[DataItem]:
+    return sorted(_ITEMS.values(), key=lambda i: (not i.is_live, i.code))
+
+
+# --- Live providers of the spine (core) ---------------------------------------------------------
+
+
+def _alive_on(day: datetime.date, path: str = "") -> Q:
+    return Q(**{f"{path}birth_date__lte": day}) & (
+        Q(**{f"{path}death_date__isnull": True}) | Q(**{f"{path}death_date__gt": day})
+    )
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _people_provider(min_age: int) -> Provider:
+    """Hukou residents alive on each date, aged ``min_age`` or more (周岁), per village: one query."""
+
+    def provide(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+        from core.models import Person
+
+        annotations = {}
+        for index, day in enumerate(dates):
+            condition = _alive_on(day)
+            if min_age:
+                condition &= Q(birth_date__lte=_years_before(day, min_age))
+            annotations[f"n{index}"] = Count("pk", filter=condition)
+        rows = (
+            Person.objects.filter(hukou_region__code__startswith=prefix)
+            .values("hukou_region_id")
+            .order_by()
+            .annotate(**annotations)
+            .values_list("hukou_region_id", *annotations)
+        )
+        result: dict[tuple[str, datetime.date], Decimal] = {}
+        for region, *counts in rows:
+            for day, count in zip(dates, counts, strict=True):
+                result[(region, day)] = Decimal(count)
+        return result
+
+    return provide
+
+
+def _households(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+    """Households on the register with at least one living member on the date, per village."""
+    from core.models import HouseholdMember
+
+    annotations = {
+        f"n{index}": Count("household_id", distinct=True, filter=_alive_on(day, "person__"))
+        for index, day in enumerate(dates)
+    }
+    rows = (
+        HouseholdMember.objects.filter(household__region__code__startswith=prefix)
+        .values("household__region_id")
+        .order_by()
+        .annotate(**annotations)
+        .values_list("household__region_id", *annotations)
+    )
+    result: dict[tuple[str, datetime.date], Decimal] = {}
+    for region, *counts in rows:
+        for day, count in zip(dates, counts, strict=True):
+            result[(region, day)] = Decimal(count)
+    return result
+
+
+def _townships(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+    """Each active township/street under the prefix counts 1 (the denominator of 街镇覆盖率)."""
+    from core.choices import RegionLevel
+    from core.models import Region
+
+    codes = Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP, is_retired=False)
+    return {(code, day): Decimal(1) for code in codes.values_list("code", flat=True) for day in dates}
+
+
+def _policy_provider(parameter_code: str) -> Provider:
+    """A policy parameter (e.g. the 低保 standard) in force on each date, set where it is set."""
+
+    def provide(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+        from core.models import PolicyParameter
+        from core.models.regions import ancestor_codes
+
+        rows = list(
+            PolicyParameter.objects.filter(code=parameter_code)
+            .filter(Q(region_id__in=ancestor_codes(prefix)) | Q(region__code__startswith=prefix))
+            .order_by("effective_from")
+            .values_list("region_id", "effective_from", "value")
+        )
+        result: dict[tuple[str, datetime.date], Decimal] = {}
+        for region, effective, value in rows:
+            for day in dates:
+                if effective <= day:
+                    try:
+                        result[(region, day)] = Decimal(str(value))
+                    except ArithmeticError:
+                        continue
+        return result
+
+    return provide
+
+
+def _register_defaults() -> None:
+    people = "core 人员库（户籍在本区划、当日在世）"
+    live: list[tuple[str, str, str, Provider, str]] = [
+        ("hukou_population", "户籍人口数", "人", _people_provider(0), people),
+        ("aged_60", "60岁及以上户籍老年人口数", "人", _people_provider(60), people),
+        ("aged_65", "65岁及以上户籍老年人口数", "人", _people_provider(65), people),
+        ("aged_80", "80岁及以上户籍老年人口数", "人", _people_provider(80), people),
+        ("households", "家庭总数", "户", _households, "core 家庭户登记（当日有在世成员的户）"),
+        ("townships", "乡镇（街道）数", "个", _townships, "core 行政区划（现行乡镇、街道）"),
+    ]
+    for code, name, unit, provider, source in live:
+        register_item(DataItem(code, name, unit, provider=provider, live_source=source))
+
+    manual: list[tuple[str, str, str, str, str]] = [
+        # (code, name, unit, aggregation, the app that will provide it live — "" for never)
+        ("dibao_recipients", "低保人数", "人", SUM, "assistance"),
+        ("resident_population", "常住人口数", "人", SUM, ""),
+        ("monthly_consumption_prev_year", "上年度居民月人均消费支出", "元", INHERIT, ""),
+        ("beds_total", "养老床位总数", "张", SUM, "eldercare"),
+        ("institution_beds", "养老机构床位数", "张", SUM, "eldercare"),
+        ("nursing_beds", "护理型床位数", "张", SUM, "eldercare"),
+        ("dementia_beds", "认知障碍照护床位数", "张", SUM, "eldercare"),
+        ("government_run_beds", "政府运营养老床位数", "张", SUM, "eldercare"),
+        ("care_institutions", "养老机构数", "个", SUM, "eldercare"),
+        ("medical_care_institutions", "医养结合养老机构数", "个", SUM, "eldercare"),
+        ("elder_canteens", "社区助餐点数", "个", SUM, "eldercare"),
+        ("meal_capacity", "社区助餐供餐能力", "客/日", SUM, "eldercare"),
+        ("community_care_centres", "社区综合为老服务中心数", "个", SUM, "eldercare"),
+        ("community_care_area", "社区养老服务设施面积", "平方米", SUM, "eldercare"),
+        ("caregivers", "养老护理员总数", "人", SUM, "eldercare"),
+        ("certified_caregivers", "持证养老护理员数", "人", SUM, "eldercare"),
+        ("graded_caregivers", "持等级证养老护理员数", "人", SUM, "eldercare"),
+        ("family_doctor_signed_elders", "家庭医生签约老年人数", "人", SUM, ""),
+        ("family_doctor_effective_elders", "家庭医生有效服务签约老年人数", "人", SUM, ""),
+        ("rehab_aid_townships", "有康复辅具租赁服务点的乡镇（街道）数", "个", SUM, "disability"),
+        ("rehab_aid_consultants", "康复辅助技术咨询师数", "人", SUM, "disability"),
+        ("mental_patients_at_home", "居家精神障碍患者数", "人", SUM, "disability"),
+        ("mental_patients_rehab", "接受社区康复服务的居家精神障碍患者数", "人", SUM, "disability"),
+        ("minor_protection_institutions", "未成年人救助保护机构数", "个", SUM, "children"),
+        ("minor_protection_compliant", "规范达标的未成年人救助保护机构数", "个", SUM, "children"),
+        ("child_welfare_workers", "儿童福利专业人员数", "人", SUM, "children"),
+        ("child_directors", "儿童主任和儿童督导员总数", "人", SUM, "children"),
+        ("child_directors_trained", "当年接受社会工作专业培训的儿童主任和儿童督导员数", "人", SUM, "children"),
+        ("community_workers", "社区工作者总数", "人", SUM, "workforce"),
+        ("certified_community_workers", "持社会工作者职业水平证书的社区工作者数", "人", SUM, "workforce"),
+        ("certified_social_workers", "持社会工作者职业水平证书人数", "人", SUM, "workforce"),
+        ("social_orgs", "社会组织数", "个", SUM, "orgs"),
+        ("community_social_orgs", "社区社会组织数", "个", SUM, "orgs"),
+        ("social_org_income", "社会组织年度总收入", "万元", SUM, "orgs"),
+        ("social_org_procurement_income", "社会组织政府购买服务收入", "万元", SUM, "orgs"),
+        ("social_org_subsidy_income", "社会组织政府补助收入", "万元", SUM, "orgs"),
+        ("cloud_households", "注册社区云家庭数", "户", SUM, "community"),
+        ("burials", "安葬总量", "例", SUM, "funeral"),
+        ("small_plot_burials", "小型墓（≤0.6平方米）安葬量", "例", SUM, "funeral"),
+    ]
+    for code, name, unit, aggregation, app in manual:
+        register_item(DataItem(code, name, unit, aggregation=aggregation, pending_app=app))
+    # The 低保 standard is a policy parameter of the assistance app when it is configured;
+    # until then it is entered by hand like the other standards.
+    register_item(
+        DataItem(
+            "dibao_standard",
+            "居民最低生活保障标准",
+            "元/人·月",
+            aggregation=INHERIT,
+            pending_app="assistance",
+            description="城乡居民最低生活保障标准（政策参数 assistance.dibao_standard）",
+        )
+    )
+
+
+_register_defaults()
+
+
+POLICY_ITEMS = {"dibao_standard": "assistance.dibao_standard"}
+
+
+def effective_item(code: str) -> DataItem:
+    """The item as a recompute uses it now: an item that can be read from a policy parameter
+    is read from it as soon as that parameter is configured (no registration needed)."""
+    from core.models import PolicyParameter
+
+    item = _ITEMS[code]
+    parameter = POLICY_ITEMS.get(code)
+    if item.provider is None and parameter and PolicyParameter.objects.filter(code=parameter).exists():
+        return replace(item, provider=_policy_provider(parameter), live_source=f"政策参数 {parameter}")
+    return item
+
+
+def adopt_app_selectors() -> None:
+    """Switch items to live data when an app exposes the selector we know how to call.
+
+    ``assistance.selectors.dibao_recipient_counts(prefix, on_date) -> {region_code: count}`` (one
+    query for all regions) is preferred; a per-region ``dibao_recipient_count(region_code,
+    on_date)`` is called for the townships of the district (a few dozen calls a year).
+    Apps may instead call :func:`register_provider` themselves.
+    """
+    import importlib
+
+    try:
+        selectors = importlib.import_module("assistance.selectors")
+    except ImportError:
+        return
+    if _ITEMS["dibao_recipients"].provider is not None:
+        return
+    grouped = getattr(selectors, "dibao_recipient_counts", None)
+    single = getattr(selectors, "dibao_recipient_count", None)
+    if grouped is not None:
+
+        def provide_grouped(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+            return {
+                (code, day): Decimal(count) for day in dates for code, count in grouped(prefix, day).items() if count
+            }
+
+        register_provider("dibao_recipients", provide_grouped, "社会救助 低保在保人员（当日在保）")
+    elif single is not None:
+
+        def provide_single(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+            from core.choices import RegionLevel
+            from core.models import Region
+
+            townships = list(
+                Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP).values_list(
+                    "code", flat=True
+                )
+            )
+            result: dict[tuple[str, datetime.date], Decimal] = {}
+            for day in dates:
+                for code in townships or [prefix]:
+                    count = single(code, day)
+                    if count:
+                        result[(code, day)] = Decimal(count)
+            return result
+
+        register_provider("dibao_recipients", provide_single, "社会救助 低保在保人员（当日在保）")

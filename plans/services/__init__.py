@@ -1,0 +1,1 @@
+"""Writes of the plans app: documents (documents.py) and computing indicators (indicators.py)."""

@@ -1,0 +1,279 @@
+"""Plan document pages and API: list, detail, upload (preview → confirm), diff, key-project progress,
+evaluation report and its exports."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from conftest import DISTRICT, api_client, client_for
+from core.models import AuditEvent, Region, StoredFile
+from plans.models import KeyProjectProgress, Plan, PlanVersion
+from plans.services.documents import plan_import_file
+from plans.services.indicators import compute_plan
+from plans.tests.indicator_world import build_world
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = {k: next(FIXTURES.glob(f"{k}_*.txt")) for k in ("000", "001", "002", "003", "004")}
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., Any]) -> Any:
+    return make_user("plan-staff", "district_staff", DISTRICT)
+
+
+@pytest.fixture
+def chongming(staff: Any) -> Plan:
+    region = Region.objects.get(code=DISTRICT)
+    plan_import_file(path=SEED["001"], region=region, acting_user=staff)
+    version, _ = plan_import_file(path=SEED["002"], region=region, acting_user=staff)
+    return version.plan
+
+
+@pytest.fixture
+def lufeng(staff: Any) -> Plan:
+    # Imported into the staff's district so that the same users can enter its progress.
+    version, _ = plan_import_file(path=SEED["003"], region=Region.objects.get(code=DISTRICT), acting_user=staff)
+    return version.plan
+
+
+def test_upload_preview_then_confirm(staff: Any) -> None:
+    client = client_for(staff)
+    assert client.get("/plans/upload/").status_code == 200
+    upload = SimpleUploadedFile("崇明区规划.txt", SEED["002"].read_bytes(), content_type="text/plain")
+    preview = client.post("/plans/upload/", {"file": upload, "region": "", "title": ""})
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "预览：崇明区规划.txt" in text
+    assert "崇明区（310151）" in text
+    assert "指标 17 项，表格 1 张" in text
+    assert "康复辅助技术咨询师数量" in text
+    assert not Plan.objects.exists()  # a preview stores the file only
+    stored = StoredFile.objects.get()
+    confirm = client.post(
+        "/plans/upload/confirm/", {"stored_file": stored.pk, "region": DISTRICT, "title": ""}, follow=True
+    )
+    plan = Plan.objects.get()
+    assert confirm.redirect_chain[-1][0] == f"/plans/{plan.pk}/"
+    assert "已导入 崇明区民政事业发展“十四五”规划 第1版（正式稿）" in confirm.content.decode()
+    version = plan.versions.get()
+    assert (version.source_file_id, version.imported_by, version.source_file_name) == (
+        stored.pk,
+        staff,
+        "崇明区规划.txt",
+    )
+    # Confirming the same file again stores nothing new.
+    again = client.post(
+        "/plans/upload/confirm/", {"stored_file": stored.pk, "region": DISTRICT, "title": ""}, follow=True
+    )
+    assert "未重复保存" in again.content.decode()
+    assert PlanVersion.objects.count() == 1
+
+
+def test_upload_of_an_unreadable_file_shows_the_reason(staff: Any) -> None:
+    client = client_for(staff)
+    page = client.post("/plans/upload/", {"file": SimpleUploadedFile("plan.doc", b"xx"), "region": ""})
+    assert page.status_code == 200
+    assert "不支持的文件类型“.doc”" in page.content.decode()
+    assert not StoredFile.objects.exists()
+
+
+def test_plan_list_and_detail(staff: Any, chongming: Plan) -> None:
+    client = client_for(staff)
+    listing = client.get("/plans/")
+    assert "崇明区民政事业发展“十四五”规划" in listing.content.decode()
+    assert "第2版（正式稿）沪崇府办发〔2021〕15号" in listing.content.decode()
+    detail = client.get(f"/plans/{chongming.pk}/")
+    text = detail.content.decode()
+    assert detail.context["version"].number == 2
+    assert len(detail.context["indicators"]) == 17
+    assert detail.context["indicators"][0]["target_display"] == "≥ 35 %"
+    assert "“十四五”时期崇明民政事业发展的主要任务" in text
+    draft = client.get(f"/plans/{chongming.pk}/", {"version": 1})
+    assert draft.context["version"].label == "草案"
+    export = client.get(f"/plans/{chongming.pk}/", {"export": "xlsx"})
+    workbook = load_workbook(io.BytesIO(export.content))
+    rows = list(workbook["主要指标"].iter_rows(values_only=True))
+    assert rows[5] == (5, "认知障碍照护床位数", "专业认知障碍照护床位数量", "张", "200", "300", "= 300 张", "约束性")
+    assert len(rows) == 18
+    listing_export = client.get("/plans/", {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(listing_export.content)).active
+    assert list(sheet.iter_rows(values_only=True))[1] == (
+        "崇明区", "崇明区民政事业发展“十四五”规划", "2021—2025", "第2版（正式稿）", 2
+    )  # fmt: skip
+
+
+def test_diff_page_shows_indicator_5_kind_and_task_changes(staff: Any, chongming: Plan) -> None:
+    page = client_for(staff).get(f"/plans/{chongming.pk}/diff/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert '<del class="diff">预期性</del>' in text and '<ins class="diff">约束性</ins>' in text
+    assert "加强法治建设，规范民政行政行为" in text
+    diff = page.context["diff"]
+    assert (diff["old"].number, diff["new"].number) == (1, 2)
+    assert diff["counts"]["tasks_added"] == 1
+
+
+def test_project_progress_entry_and_evaluation_totals(staff: Any, lufeng: Plan) -> None:
+    client = client_for(staff)
+    project = lufeng.versions.get().projects.get(seq=1)
+    url = f"/plans/{lufeng.pk}/projects/{project.key}/progress/"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"year": 2031, "spent_wan_yuan": "-1", "beds_delivered": 0})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    ok = client.post(url, {"year": 2022, "spent_wan_yuan": "1200.50", "beds_delivered": 120, "note": "碧城镇主体完工"})
+    assert ok.status_code == 302
+    client.post(url, {"year": 2023, "spent_wan_yuan": "1000", "beds_delivered": 100, "note": ""})
+    client.post(url, {"year": 2024, "spent_wan_yuan": "500", "beds_delivered": 40, "note": ""})
+    # Correcting a year replaces its figures.
+    client.post(url, {"year": 2022, "spent_wan_yuan": "1250", "beds_delivered": 120, "note": "碧城镇主体完工"})
+    assert KeyProjectProgress.objects.count() == 3
+    assert AuditEvent.objects.filter(action="plans.project_progress.set").count() == 4
+    mid = client.get(f"/plans/{lufeng.pk}/evaluation/mid/")
+    report = mid.context["report"]
+    assert report["year"] == 2023
+    row = report["projects"][0]
+    assert (row["spent_wan_yuan"], row["beds_delivered"], row["spent_share"]) == (
+        Decimal("2250.00"),
+        220,
+        Decimal("58.4"),
+    )
+    assert row["notes"] == "2022年：碧城镇主体完工"
+    assert report["project_totals"] == {
+        "planned_wan_yuan": Decimal("235835.00"),
+        "spent_wan_yuan": Decimal("2250.00"),
+        "planned_beds": 4830,
+        "beds_delivered": 220,
+    }
+    final = client.get(f"/plans/{lufeng.pk}/evaluation/final/").context["report"]
+    assert final["project_totals"]["spent_wan_yuan"] == Decimal("2750.00")
+    assert len(final["rows"]) == 11
+    assert final["rows"][5]["notes"] == "尚未计算"
+
+
+def test_evaluation_values_by_year_come_from_the_snapshots(
+    make_user: Callable[..., Any], make_person: Callable[..., Any]
+) -> None:
+    world = build_world(make_user, make_person)
+    compute_plan(world.plan)
+    staff = make_user("eval-staff", "district_staff", DISTRICT)
+    client = client_for(staff)
+    page = client.get(f"/plans/{world.plan.pk}/evaluation/mid/")
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert report["years"] == [2020, 2021, 2022, 2023]
+    rows = {r["indicator"].seq: r for r in report["rows"]}
+    assert rows[2]["values"][:2] == [Decimal("33.33"), Decimal("14.29")]
+    final = client.get(f"/plans/{world.plan.pk}/evaluation/final/").context["report"]
+    final_rows = {r["indicator"].seq: r for r in final["rows"]}
+    assert final_rows[4]["values"][-1] == Decimal("61.00")
+    assert final_rows[4]["status"] == "achieved"
+    xlsx = client.get(f"/plans/{world.plan.pk}/evaluation/final/export.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content))["指标总结评估"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:7] == ("序号", "指标名称", "指标类型", "单位", "基准值（规划）", "目标值（规划）", "2020年")
+    fourth = next(v for v in values if v[0] == 4)
+    assert fourth[11] == 61.0 and fourth[12] == "已达标"
+    pdf = client.get(f"/plans/{world.plan.pk}/evaluation/final/export.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) >= 2
+    first = reader.pages[0].extract_text()
+    assert "总结评估报告" in first.replace(" ", "").replace("\x00", "")
+
+
+def test_unknown_evaluation_stage_is_404(staff: Any, chongming: Plan) -> None:
+    assert client_for(staff).get(f"/plans/{chongming.pk}/evaluation/half/").status_code == 404
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def test_api_plans_versions_indicators_diff(staff: Any, chongming: Plan, api_token: Callable[[Any], str]) -> None:
+    client = api_client(api_token(staff))
+    listing = client.get("/api/v1/plans/documents").json()
+    assert listing["count"] == 1
+    assert listing["results"][0]["current_version"]["number"] == 2
+    versions = client.get(f"/api/v1/plans/documents/{chongming.pk}/versions").json()
+    assert [(v["number"], v["label"], v["is_current"]) for v in versions] == [(1, "草案", False), (2, "正式稿", True)]
+    detail = client.get(f"/api/v1/plans/documents/{chongming.pk}/versions/current").json()
+    first = detail["indicators"][0]
+    assert (first["baseline"], first["target"], first["target_comparator"], first["target_value"], first["kind_label"]) == (
+        "32.63", "≥35", "ge", "35.0000", "约束性"
+    )  # fmt: skip
+    assert detail["tasks"][1]["parent_seq"] == 1
+    diff = client.get(f"/api/v1/plans/documents/{chongming.pk}/diff").json()
+    assert diff["indicators"][0]["changes"] == [
+        {"field": "kind", "label": "指标类型", "old": "预期性", "new": "约束性"}
+    ]
+    assert diff["counts"]["tasks_added"] == 1
+
+
+def test_api_import_dry_run_then_confirm(staff: Any, api_token: Callable[[Any], str]) -> None:
+    client = api_client(api_token(staff))
+    content = SEED["004"].read_bytes()
+    dry = client.post(
+        "/api/v1/plans/documents/import",
+        {"file": SimpleUploadedFile("004.txt", content), "region": "310113", "dry_run": "true"},
+    )
+    # Baoshan is outside the staff's district: refused, nothing stored.
+    assert dry.status_code == 422
+    assert dry.json()["errors"] == {"region": ["您无权为宝山区导入规划"]}
+    ok = client.post(
+        "/api/v1/plans/documents/import",
+        {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes()), "dry_run": "true"},
+    )
+    assert ok.status_code == 200
+    body = ok.json()
+    assert (body["dry_run"], body["region_code"], len(body["parsed"]["indicators"])) == (True, DISTRICT, 17)
+    assert body["parsed"]["indicators"][4]["kind"] == "预期性"
+    assert not Plan.objects.exists()
+    stored = client.post(
+        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
+    )
+    assert stored.status_code == 201
+    assert (stored.json()["created"], stored.json()["version"]) == (True, 1)
+    again = client.post(
+        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
+    )
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert PlanVersion.objects.count() == 1
+
+
+def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callable[[Any], str]) -> None:
+    client = api_client(api_token(staff))
+    project = lufeng.versions.get().projects.get(seq=2)
+    response = client.post(
+        f"/api/v1/plans/documents/{lufeng.pk}/projects/{project.key}/progress",
+        data={"year": 2022, "spent_wan_yuan": "300.00", "beds_delivered": 50, "note": "开工"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json() == {
+        "project_key": project.key,
+        "year": 2022,
+        "spent_wan_yuan": "300.00",
+        "beds_delivered": 50,
+        "note": "开工",
+    }
+    bad = client.post(
+        f"/api/v1/plans/documents/{lufeng.pk}/projects/{project.key}/progress",
+        data={"year": 2022, "spent_wan_yuan": "-5", "beds_delivered": 0},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    report = client.get(f"/api/v1/plans/documents/{lufeng.pk}/evaluation/mid").json()
+    assert report["year"] == 2023
+    assert report["projects"][1]["spent_wan_yuan"] == "300.00"
+    assert report["project_totals"]["planned_wan_yuan"] == "235835.00"
+    assert len(report["indicators"]) == 11
