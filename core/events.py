@@ -13,3 +13,7 @@ person_died = Signal()
 household_member_left = Signal()
 # kwargs: person, household, acting_user
 household_member_joined = Signal()
+# kwargs: counts. Sent after the divisions are loaded (load_divisions, make demo, a fresh
+# install): apps seed the default policy parameters of the regions that now exist. Receivers
+# must be idempotent — the divisions are loaded again on every ``make demo``.
+regions_loaded = Signal()

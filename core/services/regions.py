@@ -131,4 +131,7 @@ def regions_load_divisions(*, acting_user: User | None = None) -> dict[str, int]
     from core.selectors import forget_region_cache
 
     forget_region_cache()
+    from core.events import regions_loaded
+
+    regions_loaded.send(sender=Region, counts=counts)
     return counts
