@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from assistance.choices import ApplicationStatus, Category, Channel, PlanStatus
+from assistance.choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Category, Channel, PlanStatus
 from assistance.models import Application, CasePlan
 from core.filtersets import RegionCodeFilter
 
@@ -43,7 +43,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if not value:
             return qs
-        return qs.open().filter(due_date__lt=timezone.localdate())
+        return qs.filter(status__in=OPEN_APPLICATION_STATUSES, due_date__lt=timezone.localdate())
 
 
 class CasePlanFilterSet(django_filters.FilterSet):

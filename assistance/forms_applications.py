@@ -37,7 +37,9 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = members
-        self.fields["applicant"].choices = [(m.person_id, m.person.name) for m in members]
+        applicant = self.fields["applicant"]
+        assert isinstance(applicant, forms.ChoiceField)
+        applicant.choices = [(m.person_id, m.person.name) for m in members]
         for m in members:
             self.fields[f"include_{m.person_id}"] = forms.BooleanField(
                 label=f"{m.person.name}（{m.get_relation_display()}）", required=False, initial=True

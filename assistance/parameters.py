@@ -253,15 +253,13 @@ def ensure_parameters(policy_model: Any = None, region_model: Any = None) -> int
     from core.services.policy import normalise_value
 
     if policy_model is None or region_model is None:
-        from core.models import PolicyParameter, Region
-    else:
-        PolicyParameter, Region = policy_model, region_model
+        from core import models as core_models
 
-    regions = set(Region.objects.filter(code__in=[SHANGHAI, YUNNAN]).values_list("code", flat=True))
+        policy_model, region_model = core_models.PolicyParameter, core_models.Region
+
+    regions = set(region_model.objects.filter(code__in=[SHANGHAI, YUNNAN]).values_list("code", flat=True))
     existing = set(
-        PolicyParameter.objects.filter(code__startswith="assistance.").values_list(
-            "code", "region_id", "effective_from"
-        )
+        policy_model.objects.filter(code__startswith="assistance.").values_list("code", "region_id", "effective_from")
     )
     added = 0
     with transaction.atomic():
@@ -269,7 +267,7 @@ def ensure_parameters(policy_model: Any = None, region_model: Any = None) -> int
             for region, effective_from, value, source, certainty, note in rows:
                 if region not in regions or (code, region, effective_from) in existing:
                     continue
-                PolicyParameter.objects.create(
+                policy_model.objects.create(
                     code=code,
                     name=name,
                     region_id=region,
