@@ -408,8 +408,12 @@ def application_withdraw(*, application: Application, reason: str, acting_user: 
 # ---------------------------------------------------------------- steps
 
 
-def application_verify_request(*, application: Application, acting_user: User) -> Application:
-    """经济状况核对: the checklist must be complete; the verification runs for the household."""
+def application_verify_request(
+    *, application: Application, acting_user: User, run_verification: bool = True
+) -> Application:
+    """经济状况核对: the checklist must be complete; the verification job runs for the household
+    and reports back. ``run_verification=False`` when the 核对中心's result will be recorded by
+    hand (an outside verification system, or the demo)."""
     _require(acting_user, AssistancePerm.HANDLE_APPLICATION, application)
     with transaction.atomic():
         application = _locked(application)
@@ -418,7 +422,7 @@ def application_verify_request(*, application: Application, acting_user: User) -
         if missing:
             raise ValidationError({"documents": [f"缺少材料：{'、'.join(missing)}"]})
         _advance(application, S.VERIFYING, acting_user, "application.verify_request")
-        job_id = _start_verification(application, acting_user)
+        job_id = _start_verification(application, acting_user) if run_verification else None
         if job_id:
             application.verification_summary = {"job": job_id}
             application.save(update_fields=["verification_summary"])
