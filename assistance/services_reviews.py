@@ -271,7 +271,7 @@ def review_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Review.objects.select_for_update().select_related("case", "report").get(pk=review.pk)
+        locked = Review.objects.select_for_update(of=("self",)).select_related("case", "report").get(pk=review.pk)
         if locked.status != ReviewStatus.OPEN:
             raise ValidationError({"review": ["该复核已办结"]})
         case = locked.case
