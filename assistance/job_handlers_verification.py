@@ -144,15 +144,21 @@ def _application_result(job: Job) -> None:
     report = job_reports(job).filter(household_id=getattr(application, "household_id", None)).first()
     if application is None or report is None:
         return
+    from django.core.exceptions import ValidationError
+
     from assistance.selectors_verification import report_summary
 
-    application_verification_result(
-        application=application,
-        passed=report.passed,
-        summary=report_summary(report),
-        monthly_income=report.monthly_income,
-        acting_user=job.requested_by,
-    )
+    try:
+        application_verification_result(
+            application=application,
+            passed=report.passed,
+            summary=report_summary(report),
+            monthly_income=report.monthly_income,
+            acting_user=job.requested_by,
+        )
+    except ValidationError:
+        # Recorded by hand meanwhile, or withdrawn: the report stays, the application keeps its state.
+        return
 
 
 __all__ = ["FACT_IMPORT_COMMIT", "FACT_IMPORT_VALIDATE", "VERIFICATION_RUN", "FactBatch"]
