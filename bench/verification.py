@@ -277,7 +277,7 @@ def load_facts(
                             "",
                             month_end(year, month + 1),
                             item,
-                            f"X{rng.randrange(10**6)}",
+                            f"X{written:09d}",
                             Decimal(rng.randrange(0, 10_000_000)) / 100,
                             False,
                             "",
