@@ -246,3 +246,47 @@ def test_member_changes_only_before_verification(world: World, make_person: Any)
     walk_to(application, world, "verifying")
     with pytest.raises(ValidationError, match="不能移除家庭成员"):
         svc.application_member_remove(application=application, person=world.child, acting_user=world.handler)
+
+
+def test_township_decides_where_the_region_policy_delegates_it(world: World, make_user: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from assistance.notices_applications import decision_notice_pdf
+    from core.models import Region
+    from core.services.policy import policy_parameter_set
+
+    policy_parameter_set(
+        acting_user=None,
+        code="assistance.decision_level",
+        name="审核确认机关",
+        region=Region.objects.get(code="310151"),
+        effective_from=datetime.date(2022, 1, 1),
+        value="township",
+        source="崇明区委托乡镇审核确认（测试）",
+    )
+    application = walk_to(submit(world), world, "publicized")
+    # A village worker holds no deciding permission at all; a second township officer decides.
+    with pytest.raises(ValidationError, match="由乡镇人民政府（街道办事处）审核确认"):
+        svc.decision_record(application=application, outcome="approve", reasons="符合", acting_user=world.village)
+    colleague = make_user("township-2", "township_officer", "310151101")
+    decision = svc.decision_record(application=application, outcome="approve", reasons="符合", acting_user=colleague)
+    assert decision.level == "township"
+    text = PdfReader(io.BytesIO(decision_notice_pdf(application))).pages[0].extract_text().replace("\x00", "")
+    assert "城桥镇（印）" in text.replace(" ", "")
+
+
+def test_extreme_poverty_application_opens_a_case_at_1_3_times_the_standard(world: World) -> None:
+    from assistance.rules import standards_on
+
+    application = walk_to(
+        submit(world, category=Category.EXTREME_POVERTY_SUPPORT, income="0"), world, "publicized", income="0"
+    )
+    decision = svc.decision_record(
+        application=application, outcome="approve", reasons="符合特困", acting_user=world.approver
+    )
+    adult = standards_on(application.region_id, decision.start_month).adult
+    assert decision.monthly_amount == (adult * Decimal("1.3")).quantize(Decimal("0.01")) * 3
+    application.refresh_from_db()
+    assert Case.objects.get(pk=application.case_id).monthly_amount == decision.monthly_amount
