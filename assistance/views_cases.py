@@ -300,7 +300,11 @@ def payroll_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "assistance/cases/payroll_list.html",
-        {"page_obj": page, "querystring_without_page": query, "can_run": has_perm(request.user, PaymentPerm.RUN_PAYROLL)},
+        {
+            "page_obj": page,
+            "querystring_without_page": query,
+            "can_run": has_perm(request.user, PaymentPerm.RUN_PAYROLL),
+        },
     )
 
 
@@ -537,6 +541,13 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "stack": True,
         "series": [{"name": s["label"], "values": [float(a) for a in s["amount"]]} for s in figures["series"]],
     }
+    region_month_chart = {
+        "type": "bar",
+        "labels": months,
+        "unit": "元",
+        "stack": True,
+        "series": [{"name": r["name"], "values": [float(a) for a in r["amount"]]} for r in figures["by_region_month"]],
+    }
     region_chart = {
         "type": "bar",
         "labels": [r["name"] for r in figures["by_region"]],
@@ -560,6 +571,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "people_chart": people_chart,
             "money_chart": money_chart,
             "region_chart": region_chart,
+            "region_month_chart": region_month_chart,
             "category_chart": category_chart,
         },
     )
