@@ -153,7 +153,10 @@ def test_resident_applies_online_and_follows_the_application(world: World, make_
     response = client.post(f"/assistance/my/applications/{application.pk}/", {"kind": "id_card", "file": upload})
     assert response.status_code == 302
     page = client.get(f"/assistance/my/applications/{application.pk}/").content.decode()
-    assert "身份证：id.jpg" in page and "尚缺：申请书、家庭经济状况核对授权书" in page
+    assert "id.jpg</a>" in page and "尚缺：申请书、家庭经济状况核对授权书" in page
+    document = application.documents.get()
+    download = client.get(f"/assistance/my/applications/{application.pk}/documents/{document.pk}/")
+    assert b"".join(download.streaming_content) == b"\xff\xd8\xff jpeg"
     # The staff picks it up: the first one acting becomes the handler.
     walk_to(application, world, "verifying")
     application.refresh_from_db()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assistance import forms_applications as f
-from assistance.choices import ApplicationStatus, Channel
+from assistance.choices import Addon, ApplicationStatus, Channel
 from assistance.exports_applications import application_export_workbook
 from assistance.filtersets_applications import ApplicationFilterSet
 from assistance.models import Application, Objection
@@ -36,6 +36,7 @@ from core.views.base import AuthedRequest, paginate, region_select, require_perm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 S = ApplicationStatus
+ADDON_LABELS = dict(Addon.choices)
 STATE_LABELS = {"done": "已完成", "current": "办理中", "pending": "待办", "skipped": "未经"}
 
 
@@ -250,7 +251,10 @@ def _render_detail(request: AuthedRequest, application: Application, step_forms:
         {
             "application": application,
             "region": region_label(application.region_id),
-            "members": application.members.select_related("person"),
+            "members": [
+                {"member": m, "addons": "、".join(ADDON_LABELS.get(a, a) for a in m.addons) or "—"}
+                for m in application.members.select_related("person")
+            ],
             "items": application.declared_items.select_related("person"),
             "documents": application.documents.select_related("file"),
             "missing_documents": svc.missing_documents(application),
@@ -362,6 +366,34 @@ def application_step(request: AuthedRequest, pk: int, action: str) -> HttpRespon
 
 
 @require_perm(AssistancePerm.VIEW_APPLICATION)
+def application_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponse:
+    """An uploaded document of an application the user may see (each download is audited)."""
+    application = _application(request, pk)
+    return _document_response(request, application, document_id)
+
+
+def _document_response(request: AuthedRequest, application: Application, document_id: int) -> HttpResponse:
+    from django.http import FileResponse
+
+    document = application.documents.select_related("file").filter(pk=document_id).first()
+    if document is None:
+        raise Http404("未找到该材料")
+    audit_in_own_transaction(
+        action="application.document_view",
+        actor=request.user,
+        obj=application,
+        region_code=application.region_id,
+        changes={"document": document.pk, "kind": document.kind},
+    )
+    return FileResponse(
+        document.file.file.open("rb"),
+        as_attachment=True,
+        filename=document.file.original_name,
+        content_type=document.file.content_type or "application/octet-stream",
+    )
+
+
+@require_perm(AssistancePerm.VIEW_APPLICATION)
 def application_notice(request: AuthedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     if not hasattr(application, "decision"):
@@ -461,6 +493,11 @@ def resident_application(request: AuthedRequest, pk: int) -> HttpResponse:
             "notice_lines": decision_notice_text(application) if decision else [],
         },
     )
+
+
+@login_required
+def resident_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponse:
+    return _document_response(request, _own_application(request, pk), document_id)
 
 
 @login_required
