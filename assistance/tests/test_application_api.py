@@ -53,6 +53,19 @@ def test_api_drives_the_whole_flow(world: World, api_token: Any, django_capture_
         handler, f"/applications/{pk}/members", {"person": world.child.pk, "relation": "child", "kind": "minor"}
     )
     assert len(response.json()["members"]) == 3
+    response = handler.put(
+        f"{BASE}/applications/{pk}/declared-items",
+        data=[
+            {"kind": "wages", "amount": "900.00", "person": world.head.pk},
+            {"kind": "pension", "amount": "300.00", "person": world.spouse.pk},
+            {"kind": "deposits", "amount": "20000.00"},
+        ],
+        content_type="application/json",
+    )
+    assert (response.json()["declared_monthly_income"], response.json()["declared_monetary_assets"]) == (
+        "1200.00",
+        "20000.00",
+    )
     for kind in ("application_form", "id_card", "authorization"):
         response = handler.post(f"{BASE}/applications/{pk}/documents", {"kind": kind, "file": _file(f"{kind}.pdf")})
         assert response.status_code == 201, response.content
