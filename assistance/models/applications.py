@@ -61,8 +61,6 @@ class Application(models.Model):
         "办理状态", max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
     reason = models.TextField("申请理由", blank=True)
-    # 急难型临时救助: decided first, the other steps done after (先行救助).
-    urgent = models.BooleanField("急难先行救助", default=False)
     declared_monthly_income = models.DecimalField(
         "申报家庭月收入", max_digits=12, decimal_places=2, default=Decimal("0")
     )

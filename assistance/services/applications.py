@@ -133,7 +133,12 @@ def _audit(action: str, user: User | None, application: Application, **changes: 
 def _advance(application: Application, status: str, user: User | None, action: str, **changes: Any) -> None:
     before = application.status
     application.status = status
-    if application.handler_id is None and user is not None and not getattr(user, "person_id", None):
+    # An online application gets its handler when the first staff member acts on it.
+    if (
+        application.handler_id is None
+        and user is not None
+        and has_perm(user, AssistancePerm.HANDLE_APPLICATION, application.region_id)
+    ):
         application.handler = user
     application.save()
     _audit(action, user, application, before=before, after=status, **changes)
