@@ -695,8 +695,9 @@ def application_assess(application: Application, on: datetime.date | None = None
     income = application.assessed_monthly_income
     if income is None:
         income = application.declared_monthly_income
+    # The verification report's figures (h3c's report_summary) win over the declared ones.
     summary = application.verification_summary or {}
-    assets = Decimal(str(summary.get("monetary_property_total", application.declared_monetary_assets)))
+    assets = Decimal(str(summary.get("monetary_property", application.declared_monetary_assets)))
     return assess(
         category=application.category,
         region_code=application.region_id,
@@ -704,8 +705,8 @@ def application_assess(application: Application, on: datetime.date | None = None
         members=members,
         household_monthly_income=income,
         monetary_assets=assets,
-        has_vehicle=DeclaredItemKind.VEHICLE in kinds or bool(summary.get("has_vehicle")),
-        has_non_residential=DeclaredItemKind.NON_RESIDENTIAL in kinds or bool(summary.get("has_non_residential")),
+        has_vehicle=DeclaredItemKind.VEHICLE in kinds or bool(summary.get("vehicle_count")),
+        has_non_residential=DeclaredItemKind.NON_RESIDENTIAL in kinds or bool(summary.get("non_residential_count")),
     )
 
 

@@ -76,6 +76,10 @@ def test_api_drives_the_whole_flow(world: World, api_token: Any, django_capture_
     detail = handler.get(f"{BASE}/applications/{pk}").json()
     assert detail["status"] == "verified", detail
     assert detail["verification_passed"] is True
+    from conftest import client_for
+
+    page = client_for(world.handler).get(f"/assistance/applications/{pk}/").content.decode()
+    assert "核对报告" in page and "家庭货币财产 0.00 元" in page
     today = datetime.date.today().isoformat()
     visit = {"visited_on": today, "visitors": "张三、李四", "findings": "属实", "recommendation": "support"}
     assert post(handler, f"/applications/{pk}/visits", visit).status_code == 201

@@ -290,3 +290,21 @@ def test_extreme_poverty_application_opens_a_case_at_1_3_times_the_standard(worl
     assert decision.monthly_amount == (adult * Decimal("1.3")).quantize(Decimal("0.01")) * 3
     application.refresh_from_db()
     assert Case.objects.get(pk=application.case_id).monthly_amount == decision.monthly_amount
+
+
+def test_the_verification_report_figures_decide_over_the_declared_ones(world: World) -> None:
+    application = walk_to(submit(world), world, "verifying")
+    # The declared assets were nil; the report finds 100,000 yuan of deposits (per capita > 30,000).
+    svc.application_verification_result(
+        application=application,
+        passed=False,
+        monthly_income="2000",
+        summary={"report": 0, "monetary_property": "100000.00", "vehicle_count": 1, "non_residential_count": 0},
+        acting_user=world.handler,
+    )
+    application.refresh_from_db()
+    assessment = svc.application_assess(application, datetime.date(2021, 8, 1))
+    assert assessment.reasons == [
+        "家庭人均货币财产 33333.33 元超过上限 30000.00 元（3 人户）",
+        "家庭成员名下有生活用机动车辆",
+    ]
