@@ -58,6 +58,10 @@ PARAMETERS: list[tuple[str, str, str, list[tuple[str, datetime.date, Any, str, s
         [
             (SHANGHAI, D(2020, 4, 1), "1615", SHINE_2021, Certainty.STATED, ""),
             (SHANGHAI, D(2021, 7, 1), "1730", SHINE_2021, Certainty.STATED, ""),
+            # Not found: 130% of the (recalled) adult standard rounded up to 5 yuan, the pattern of
+            # 2020 and 2021 (domain-rules §3.2). Confirm before go-live.
+            (SHANGHAI, D(2022, 7, 1), "1850", "按 1420 × 1.3 向上取整到 5 元推算", Certainty.INFERRED, "待确认"),
+            (SHANGHAI, D(2023, 7, 1), "1965", "按 1510 × 1.3 向上取整到 5 元推算", Certainty.INFERRED, "待确认"),
         ],
     ),
     (

@@ -164,11 +164,11 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
     appraisal = getattr(application, "appraisal", None)
     decision = getattr(application, "decision", None)
     steps = [
-        ("受理", True, timezone.localtime(application.submitted_at).date()),
+        ("受理", True, f"{timezone.localtime(application.submitted_at):%Y-%m-%d}"),
         (
             "经济状况核对",
             application.verified_at is not None,
-            application.verified_at and application.verified_at.date(),
+            application.verified_at and f"{timezone.localtime(application.verified_at):%Y-%m-%d}",
         ),
         ("入户调查", application.visits.exists(), None),
         ("民主评议", appraisal is not None, "免于评议" if appraisal and appraisal.skipped else None),
@@ -202,7 +202,6 @@ def _step_forms(application: Application) -> dict[str, forms.Form]:
     available: dict[str, forms.Form] = {}
     if application.is_open:
         available["document"] = f.DocumentForm()
-        available["withdraw"] = f.WithdrawForm()
     if status == S.SUBMITTED:
         available["verify_request"] = forms.Form()
     elif status == S.VERIFYING:
@@ -222,6 +221,8 @@ def _step_forms(application: Application) -> dict[str, forms.Form]:
         application.verification_passed is False and status in (S.VERIFIED, S.VISITED, S.APPRAISED)
     ):
         available["decide"] = f.DecisionForm()
+    if application.is_open:
+        available["withdraw"] = f.WithdrawForm()
     return available
 
 
