@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assistance.choices import ApplicationStatus, Category, DocumentKind, MemberKind, PlanItemKind
 from assistance.models import Application, CasePlan, Publicity
+from assistance.parameters import ensure_parameters
 from assistance.services import applications as svc
 from assistance.services import case_plans as plan_svc
 from core import calendar as workdays
@@ -41,7 +42,8 @@ PLAN: list[tuple[str, str, str, int]] = [
 
 
 def _households(county: str, count: int) -> list[Household]:
-    """Households of the first township (the demo township officer's), with at least two members."""
+    """Households of the first township (the demo township officer's), with at least two members,
+    its first village first."""
     township = (
         Household.objects.filter(region__code__startswith=county)
         .order_by("region_id")
@@ -52,7 +54,8 @@ def _households(county: str, count: int) -> list[Household]:
         return []
     candidates = (
         Household.objects.filter(region__code__startswith=township[:9])
-        .order_by("id")
+        # The first village first: the demo village worker's (南门居委会) sees them too.
+        .order_by("region_id", "id")
         .prefetch_related("members__person")[: count * 4]
     )
     chosen = [h for h in candidates if len(h.members.all()) >= 2]
@@ -154,6 +157,8 @@ def build_demo_applications(profile: str, seed: int) -> str:
     from core.generator import PROFILES
 
     county = PROFILES[profile].county
+    # The regions were loaded after migrate: seed the parameters now (idempotent).
+    ensure_parameters()
     if Application.objects.filter(region__code__startswith=county).exists():
         return "已有申请，跳过"
     handler = User.objects.filter(username="township_officer").first()
