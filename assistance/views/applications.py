@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -367,13 +368,13 @@ def application_step(request: AuthedRequest, pk: int, action: str) -> HttpRespon
 
 
 @require_perm(AssistancePerm.VIEW_APPLICATION)
-def application_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponse:
+def application_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponseBase:
     """An uploaded document of an application the user may see (each download is audited)."""
     application = _application(request, pk)
     return _document_response(request, application, document_id)
 
 
-def _document_response(request: AuthedRequest, application: Application, document_id: int) -> HttpResponse:
+def _document_response(request: AuthedRequest, application: Application, document_id: int) -> HttpResponseBase:
     from django.http import FileResponse
 
     document = application.documents.select_related("file").filter(pk=document_id).first()
@@ -497,7 +498,7 @@ def resident_application(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def resident_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponse:
+def resident_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponseBase:
     return _document_response(request, _own_application(request, pk), document_id)
 
 
