@@ -27,6 +27,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
         field_name="submitted_at", lookup_expr="date__lte", label="至", widget=forms.DateInput({"type": "date"})
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="只看超期", widget=forms.CheckboxInput)
+    mine = django_filters.BooleanFilter(method="filter_mine", label="只看我经办的", widget=forms.CheckboxInput)
 
     class Meta:
         model = Application
@@ -39,6 +40,9 @@ class ApplicationFilterSet(django_filters.FilterSet):
         return qs.filter(
             Q(number__startswith=text) | Q(applicant__name__startswith=text) | Q(household__number__startswith=text)
         )
+
+    def filter_mine(self, qs: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        return qs.filter(handler=self.request.user) if value and self.request else qs
 
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if not value:

@@ -174,6 +174,9 @@ def test_list_filters_and_export(world: World, make_user: Any) -> None:
     client = client_for(world.approver)
     page = client.get("/assistance/applications/", {"category": "dibao"}).content.decode()
     assert late.number in page and other.number not in page
+    mine = client_for(world.handler).get("/assistance/applications/", {"mine": "on"}).content.decode()
+    assert late.number in mine and other.number in mine
+    assert "SQ310151" not in client.get("/assistance/applications/", {"mine": "on"}).content.decode()
     overdue = client.get("/assistance/applications/overdue/").content.decode()
     assert late.number in overdue and overdue.count("SQ310151") == 1
     response = client.get("/assistance/applications/", {"overdue": "on", "export": "xlsx"})
