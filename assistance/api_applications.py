@@ -347,6 +347,17 @@ def application_member_remove(request: HttpRequest, pk: int, person_id: int) -> 
     return _reload(application)
 
 
+@applications_router.put(
+    "/applications/{pk}/declared-items", response=ApplicationOut, summary="重新申报收入与财产（核对前，整体替换）"
+)
+def application_declared_items(request: HttpRequest, pk: int, items: list[ItemIn]) -> Any:
+    application = _get(request, pk, AssistancePerm.HANDLE_APPLICATION)
+    svc.application_declared_items_set(
+        application=application, items=[i.dict() for i in items], acting_user=_user(request)
+    )
+    return _reload(application)
+
+
 @applications_router.post("/applications/{pk}/documents", response={201: ApplicationOut}, summary="上传申请材料")
 def application_document(
     request: HttpRequest,

@@ -22,7 +22,12 @@ from assistance.job_handlers_verification import FACT_IMPORT_VALIDATE
 from assistance.models import FactBatch, Review, VerificationReport
 from assistance.permissions_verification import VerificationPerm as P
 from assistance.selectors_verification import report_summary
-from assistance.services_reviews import review_cancel, review_decide, review_verification_start, reviews_schedule
+from assistance.services_reviews import (
+    review_cancel,
+    review_decide,
+    review_schedule_start,
+    review_verification_start,
+)
 from assistance.services_verification import verification_start
 from assistance.views.verification import fact_import_start
 from core import services as core_services
@@ -305,13 +310,15 @@ class ScheduleIn(Schema):
     on: datetime.date
 
 
-@router.post("/reviews/schedule", response={200: dict[str, int]}, summary="安排到期复核")
+@router.post("/reviews/schedule", response={202: JobOut}, summary="安排到期复核（后台任务）")
 def review_schedule(request: HttpRequest, payload: ScheduleIn) -> Any:
     user = _require(request, P.DECIDE_REVIEW)
     region = Region.objects.filter(code=payload.region).first()
     if region is None:
         raise ValidationError({"region": ["区划不存在"]})
-    return reviews_schedule(region=region, on=payload.on, acting_user=user)
+    job = review_schedule_start(region=region, on=payload.on, acting_user=user)
+    job.refresh_from_db()
+    return 202, _job_out(job)
 
 
 @router.get("/reviews/{review_id}", response=ReviewOut, summary="复核")

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from assistance.choices import ApplicationStatus, Category, Channel, PlanStatus
+from assistance.choices import OPEN_APPLICATION_STATUSES, ApplicationStatus, Category, Channel, PlanStatus
 from assistance.models import Application, CasePlan
 from core.filtersets import RegionCodeFilter
 
@@ -27,6 +27,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
         field_name="submitted_at", lookup_expr="date__lte", label="至", widget=forms.DateInput({"type": "date"})
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="只看超期", widget=forms.CheckboxInput)
+    mine = django_filters.BooleanFilter(method="filter_mine", label="只看我经办的", widget=forms.CheckboxInput)
 
     class Meta:
         model = Application
@@ -40,10 +41,13 @@ class ApplicationFilterSet(django_filters.FilterSet):
             Q(number__startswith=text) | Q(applicant__name__startswith=text) | Q(household__number__startswith=text)
         )
 
+    def filter_mine(self, qs: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        return qs.filter(handler=self.request.user) if value and self.request else qs
+
     def filter_overdue(self, qs: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if not value:
             return qs
-        return qs.open().filter(due_date__lt=timezone.localdate())
+        return qs.filter(status__in=OPEN_APPLICATION_STATUSES, due_date__lt=timezone.localdate())
 
 
 class CasePlanFilterSet(django_filters.FilterSet):

@@ -24,6 +24,8 @@ from assistance.services.case_plans import NEED_AREAS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+# 未成年人: under 18 full years (《民法典》第十七条).
+ADULT_AGE = 18
 CATEGORY_CHOICES = [(c, Category(c).label) for c in APPLICATION_CATEGORIES]
 
 
@@ -37,13 +39,19 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = members
-        self.fields["applicant"].choices = [(m.person_id, m.person.name) for m in members]
+        today = timezone.localdate()
+        applicant = self.fields["applicant"]
+        assert isinstance(applicant, forms.ChoiceField)
+        applicant.choices = [(m.person_id, m.person.name) for m in members]
         for m in members:
             self.fields[f"include_{m.person_id}"] = forms.BooleanField(
                 label=f"{m.person.name}（{m.get_relation_display()}）", required=False, initial=True
             )
             self.fields[f"kind_{m.person_id}"] = forms.ChoiceField(
-                label="标准类别", choices=MemberKind.choices, initial=MemberKind.ADULT, required=False
+                label="标准类别",
+                choices=MemberKind.choices,
+                initial=MemberKind.MINOR if m.person.age_on(today) < ADULT_AGE else MemberKind.ADULT,
+                required=False,
             )
             self.fields[f"addons_{m.person_id}"] = forms.MultipleChoiceField(
                 label="分类施保", choices=Addon.choices, required=False, widget=forms.CheckboxSelectMultiple

@@ -28,7 +28,7 @@ class VerificationStartForm(forms.Form):
 
     def __init__(self, *args: Any, region_choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "（按户编号）"), *region_choices]
+        self.fields["region"].choices = [("", "（按户编号）"), *region_choices]  # type: ignore[attr-defined]
         self.fields["on_date"].initial = datetime.date.today()
 
 
@@ -49,5 +49,5 @@ class ReviewScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, region_choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices
+        self.fields["region"].choices = region_choices  # type: ignore[attr-defined]
         self.fields["on"].initial = datetime.date.today()

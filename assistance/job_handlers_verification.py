@@ -17,6 +17,7 @@ from core.sheets import SheetError, error_workbook
 FACT_IMPORT_VALIDATE = "assistance.fact_import_validate"
 FACT_IMPORT_COMMIT = "assistance.fact_import_commit"
 VERIFICATION_RUN = "assistance.verification_run"
+REVIEW_SCHEDULE = "assistance.review_schedule"
 register_import(FACT_IMPORT_VALIDATE, FACT_IMPORT_COMMIT)
 register_count_labels(
     {
@@ -27,6 +28,8 @@ register_count_labels(
         "passed": "符合",
         "failed": "不符合",
         "reviews_raised": "触发复核",
+        "raised": "新建复核",
+        "dated": "确定复核日期",
     }
 )
 
@@ -127,6 +130,28 @@ def run_verification(job: Job) -> None:
     )
 
 
+@job_handler(REVIEW_SCHEDULE, "安排到期复核")
+def schedule_reviews(job: Job) -> None:
+    """params: on (ISO date). Set-based and idempotent: a re-run adds nothing."""
+    from django.core.exceptions import ValidationError
+
+    from assistance.services_reviews import reviews_schedule
+
+    try:
+        on = datetime.date.fromisoformat(job.params.get("on", ""))
+    except ValueError:
+        raise JobError("到期日无效") from None
+    try:
+        result = reviews_schedule(region=job.region, on=on, acting_user=job.requested_by)
+    except ValidationError as exc:
+        raise JobError("；".join(m for ms in exc.message_dict.values() for m in ms)) from None
+    job_finish(
+        job,
+        counts=result,
+        message=f"已为 {result['dated']} 件案件确定复核日期，新建到期复核 {result['raised']} 件。",
+    )
+
+
 def job_reports(job: Job) -> Any:
     from assistance.models import VerificationReport
 
@@ -144,15 +169,21 @@ def _application_result(job: Job) -> None:
     report = job_reports(job).filter(household_id=getattr(application, "household_id", None)).first()
     if application is None or report is None:
         return
+    from django.core.exceptions import ValidationError
+
     from assistance.selectors_verification import report_summary
 
-    application_verification_result(
-        application=application,
-        passed=report.passed,
-        summary=report_summary(report),
-        monthly_income=report.monthly_income,
-        acting_user=job.requested_by,
-    )
+    try:
+        application_verification_result(
+            application=application,
+            passed=report.passed,
+            summary=report_summary(report),
+            monthly_income=report.monthly_income,
+            acting_user=job.requested_by,
+        )
+    except ValidationError:
+        # Recorded by hand meanwhile, or withdrawn: the report stays, the application keeps its state.
+        return
 
 
 __all__ = ["FACT_IMPORT_COMMIT", "FACT_IMPORT_VALIDATE", "VERIFICATION_RUN", "FactBatch"]

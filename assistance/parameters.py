@@ -58,6 +58,10 @@ PARAMETERS: list[tuple[str, str, str, list[tuple[str, datetime.date, Any, str, s
         [
             (SHANGHAI, D(2020, 4, 1), "1615", SHINE_2021, Certainty.STATED, ""),
             (SHANGHAI, D(2021, 7, 1), "1730", SHINE_2021, Certainty.STATED, ""),
+            # Not found: 130% of the (recalled) adult standard rounded up to 5 yuan, the pattern of
+            # 2020 and 2021 (domain-rules §3.2). Confirm before go-live.
+            (SHANGHAI, D(2022, 7, 1), "1850", "按 1420 × 1.3 向上取整到 5 元推算", Certainty.INFERRED, "待确认"),
+            (SHANGHAI, D(2023, 7, 1), "1965", "按 1510 × 1.3 向上取整到 5 元推算", Certainty.INFERRED, "待确认"),
         ],
     ),
     (
@@ -253,15 +257,13 @@ def ensure_parameters(policy_model: Any = None, region_model: Any = None) -> int
     from core.services.policy import normalise_value
 
     if policy_model is None or region_model is None:
-        from core.models import PolicyParameter, Region
-    else:
-        PolicyParameter, Region = policy_model, region_model
+        from core import models as core_models
 
-    regions = set(Region.objects.filter(code__in=[SHANGHAI, YUNNAN]).values_list("code", flat=True))
+        policy_model, region_model = core_models.PolicyParameter, core_models.Region
+
+    regions = set(region_model.objects.filter(code__in=[SHANGHAI, YUNNAN]).values_list("code", flat=True))
     existing = set(
-        PolicyParameter.objects.filter(code__startswith="assistance.").values_list(
-            "code", "region_id", "effective_from"
-        )
+        policy_model.objects.filter(code__startswith="assistance.").values_list("code", "region_id", "effective_from")
     )
     added = 0
     with transaction.atomic():
@@ -269,7 +271,7 @@ def ensure_parameters(policy_model: Any = None, region_model: Any = None) -> int
             for region, effective_from, value, source, certainty, note in rows:
                 if region not in regions or (code, region, effective_from) in existing:
                     continue
-                PolicyParameter.objects.create(
+                policy_model.objects.create(
                     code=code,
                     name=name,
                     region_id=region,

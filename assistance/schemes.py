@@ -191,7 +191,8 @@ def payable_cases(category: str, region_code: str, month: datetime.date) -> Quer
 
 
 def annotate_payroll(queryset: QuerySet[Case], parameters: MonthParameters) -> QuerySet[Case]:
-    return queryset.annotate(
+    # No ORDER BY: the engine cuts id ranges itself, and a sort is wasted work in INSERT … SELECT.
+    return queryset.order_by().annotate(
         pay_entitlement=F("id"),
         pay_person=F("payee_id"),
         pay_household=F("household_id"),

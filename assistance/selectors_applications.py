@@ -8,18 +8,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assistance.models import Application, CasePlan, CasePlanItem
+from assistance.models import Application, ApplicationQuerySet, CasePlan, CasePlanItem
 from assistance.permissions import AssistancePerm
 from core.scoping import region_filter
 
 
-def applications_visible(user: Any) -> QuerySet[Application]:
+def applications_visible(user: Any) -> ApplicationQuerySet:
     return Application.objects.visible_to(user, AssistancePerm.VIEW_APPLICATION).select_related(
         "household", "applicant", "region", "handler"
     )
 
 
-def applications_overdue(user: Any, today: datetime.date | None = None) -> QuerySet[Application]:
+def applications_overdue(user: Any, today: datetime.date | None = None) -> ApplicationQuerySet:
     """Open applications whose SLA deadline has passed, the most overdue first."""
     today = today or timezone.localdate()
     return applications_visible(user).open().filter(due_date__lt=today).order_by("due_date", "id")

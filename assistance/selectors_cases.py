@@ -138,6 +138,21 @@ def dashboard_figures(
         series[row["scheme"]]["amount"][i] = row["amount"] or Decimal("0")
 
     child_length = {6: 9, 9: 12}.get(len(region_code), len(region_code))
+    region_month = (
+        payments.filter(month__gte=first, month__lte=last)
+        .annotate(child=Substr("region_code", 1, child_length))
+        .values("child", "month")
+        .annotate(people=Count("id"), amount=Sum("amount"))
+        .order_by("child", "month")
+    )
+    by_region_month: dict[str, dict[str, list[Any]]] = {}
+    for cell in region_month:
+        entry = by_region_month.setdefault(
+            cell["child"], {"people": [0] * len(month_labels), "amount": [Decimal("0")] * len(month_labels)}
+        )
+        i = index[cell["month"]]
+        entry["people"][i] += cell["people"]
+        entry["amount"][i] += cell["amount"] or Decimal("0")
     cases = visible_cases(user, CasePerm.VIEW_DASHBOARD).filter(region__code__startswith=region_code, status="active")
     by_child = (
         cases.annotate(child=Substr("region_id", 1, child_length))
@@ -145,7 +160,9 @@ def dashboard_figures(
         .annotate(cases=Count("id"), people=Sum("member_count"), amount=Sum("monthly_amount"))
         .order_by("child")
     )
-    names = dict(Region.objects.filter(code__in=[r["child"] for r in by_child]).values_list("code", "name"))
+    names = dict(
+        Region.objects.filter(code__in={*(r["child"] for r in by_child), *by_region_month}).values_list("code", "name")
+    )
     by_category = (
         cases.values("category")
         .annotate(cases=Count("id"), people=Sum("member_count"), amount=Sum("monthly_amount"))
@@ -175,6 +192,15 @@ def dashboard_figures(
                 "drill": len(r["child"]) < 12,
             }
             for r in by_child
+        ],
+        "by_region_month": [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "people": figures["people"],
+                "amount": [str(a) for a in figures["amount"]],
+            }
+            for code, figures in sorted(by_region_month.items())
         ],
         "by_category": [
             {

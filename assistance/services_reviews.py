@@ -204,6 +204,21 @@ def reviews_schedule(*, region: Region, on: datetime.date, acting_user: User | N
     return {"raised": len(rows), "dated": scheduled}
 
 
+def review_schedule_start(*, region: Region, on: datetime.date, acting_user: User) -> Job:
+    """The scheduling Job (the district runs it monthly, or a township for its own cases)."""
+    from assistance.job_handlers_verification import REVIEW_SCHEDULE
+
+    if not has_perm(acting_user, VerificationPerm.DECIDE_REVIEW, region.code):
+        raise ValidationError({"region": ["您无权安排该区划的复核"]})
+    return job_create(
+        kind=REVIEW_SCHEDULE,
+        title=f"安排到期复核：{region.name}（截至 {on:%Y-%m-%d}）",
+        acting_user=acting_user,
+        region=region,
+        params={"on": on.isoformat()},
+    )
+
+
 # --- verification and decision --------------------------------------------------------------
 
 
@@ -271,7 +286,7 @@ def review_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Review.objects.select_for_update().select_related("case", "report").get(pk=review.pk)
+        locked = Review.objects.select_for_update(of=("self",)).select_related("case", "report").get(pk=review.pk)
         if locked.status != ReviewStatus.OPEN:
             raise ValidationError({"review": ["该复核已办结"]})
         case = locked.case

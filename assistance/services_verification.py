@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from assistance import parameters_verification as params
@@ -36,8 +36,10 @@ from assistance.choices_verification import CountedAs, FactSource, RealEstateUse
 from assistance.imports_verification import match_facts
 from assistance.models import DataSourceFact, VerificationReport, VerificationReportItem
 from core.audit import audit_record
+from core.bulkload import bulk_insert
 from core.models import HouseholdMember, Job, PolicyParameter, User
-from core.policy import MissingPolicyParameter, policy_value
+from core.models.regions import ancestor_codes
+from core.policy import MissingPolicyParameter
 
 RULE_VERSION = "verify-2026.1"
 CHUNK = 500
@@ -117,14 +119,13 @@ OPTIONAL = (params.DIBAO_EDGE_MULTIPLIER, params.LOW_INCOME_MULTIPLIER)
 
 
 def limits_for(region_code: str, on_date: datetime.date) -> Limits:
-    rows: dict[str, PolicyParameter] = {}
-    for code in (*REQUIRED, *OPTIONAL):
-        row = policy_value(code, region_code, on_date)
-        if row is None:
-            if code in OPTIONAL:
-                continue
+    return _LimitCache(on_date).get(region_code)
+
+
+def _limits_from_rows(rows: dict[str, PolicyParameter], region_code: str, on_date: datetime.date) -> Limits:
+    for code in REQUIRED:
+        if code not in rows:
             raise MissingPolicyParameter(f"政策参数 {code} 在 {region_code} 于 {on_date} 没有适用的取值，请先配置")
-        rows[code] = row
     return Limits(
         standard=Decimal(str(rows[params.STANDARD].value)),
         multipliers={code: Decimal(str(rows[code].value)) for code in OPTIONAL if code in rows},
@@ -137,13 +138,34 @@ def limits_for(region_code: str, on_date: datetime.date) -> Limits:
 
 
 class _LimitCache:
+    """The parameters in force for every region of a run, read in one query: the rows of the
+    codes verification uses, effective by the base date; each region then takes, per code,
+    the nearest region up its tree and the latest date there (as ``core.policy.policy_value``)."""
+
     def __init__(self, on_date: datetime.date) -> None:
         self.on_date = on_date
         self._cache: dict[str, Limits] = {}
+        self._by_code: dict[str, dict[str, PolicyParameter]] = {}
+        self._by_rows: dict[tuple[int, ...], Limits] = {}
+        for row in PolicyParameter.objects.filter(
+            code__in=(*REQUIRED, *OPTIONAL), effective_from__lte=on_date
+        ).order_by("effective_from"):
+            # Later rows replace earlier ones of the same (code, region): the latest in force.
+            self._by_code.setdefault(row.code, {})[row.region_id] = row
 
     def get(self, region_code: str) -> Limits:
         if region_code not in self._cache:
-            self._cache[region_code] = limits_for(region_code, self.on_date)
+            rows: dict[str, PolicyParameter] = {}
+            for code, by_region in self._by_code.items():
+                for ancestor in reversed(ancestor_codes(region_code)):
+                    if ancestor in by_region:
+                        rows[code] = by_region[ancestor]
+                        break
+            # Villages mostly share the same rows (set for the city): one Limits per set of rows.
+            key = tuple(sorted(row.pk for row in rows.values()))
+            if key not in self._by_rows:
+                self._by_rows[key] = _limits_from_rows(rows, region_code, self.on_date)
+            self._cache[region_code] = self._by_rows[key]
         return self._cache[region_code]
 
 
@@ -206,22 +228,24 @@ def _verify_chunk(
     cache: _LimitCache,
 ) -> list[VerificationReport]:
     rows = list(
-        HouseholdMember.objects.filter(household_id__in=household_ids)
+        _any(HouseholdMember.objects.all(), "core_householdmember.household_id", household_ids)
         .filter(Q(person__death_date__isnull=True) | Q(person__death_date__gt=on_date))
         .values_list("household_id", "person_id", "household__region_id", "person__id_number_hash")
     )
     members = [_Member(household_id, person_id, region_id) for household_id, person_id, region_id, _ in rows]
     person_ids = [m.person_id for m in members]
     hashes = [row[3] for row in rows]
-    match_facts(DataSourceFact.objects.filter(person__isnull=True, id_number_hash__in=hashes))
+    _match_members(hashes, person_ids)
 
     # The window is the widest any region in the chunk uses; each household then applies its own.
     regions = {m.region_id for m in members}
     months_by_region = {code: cache.get(code).months for code in regions}
     widest = max(months_by_region.values(), default=12)
     window_start = months_before(on_date, widest)
+    cutoff_by_region = {code: months_before(on_date, months) for code, months in months_by_region.items()}
     facts = (
-        DataSourceFact.objects.filter(person_id__in=person_ids, as_of__gt=window_start, as_of__lte=on_date)
+        _any(DataSourceFact.objects.all(), "assistance_datasourcefact.person_id", person_ids)
+        .filter(as_of__gt=window_start, as_of__lte=on_date)
         .order_by("person_id", "source_kind", "reference", "item", "-as_of")
         .values_list("pk", "person_id", "source_kind", "item", "reference", "as_of", "amount", "exempt")
     )
@@ -235,8 +259,7 @@ def _verify_chunk(
     latest_seen: set[tuple[int, str, str, str]] = set()
     for pk, person_id, source, item, reference, as_of, amount, exempt in facts:
         household_id = household_of[person_id]
-        months = months_by_region[region_of[household_id]]
-        if as_of <= months_before(on_date, months):
+        if as_of <= cutoff_by_region[region_of[household_id]]:
             continue
         if source in (
             FactSource.BANK_DEPOSIT,
@@ -313,24 +336,12 @@ def _verify_chunk(
             )
         )
         report_items.append(items)
-    VerificationReport.objects.bulk_create(new_reports, batch_size=1000)
-    VerificationReportItem.objects.bulk_create(
-        (
-            VerificationReportItem(
-                report_id=report.pk,
-                fact_id=pk,
-                person_id=person_id,
-                source_kind=source,
-                item=item,
-                reference=reference,
-                as_of=as_of,
-                amount=amount,
-                counted_as=counted,
-            )
-            for report, items in zip(new_reports, report_items, strict=True)
-            for pk, person_id, source, item, reference, as_of, amount, counted in items
-        ),
-        batch_size=5000,
+    # COPY on PostgreSQL (core.bulkload), bulk_create elsewhere: reports first for their ids.
+    bulk_insert(VerificationReport, new_reports)
+    _insert_items(
+        (report.pk, pk, person_id, source, item, reference, as_of, amount, counted)
+        for report, items in zip(new_reports, report_items, strict=True)
+        for pk, person_id, source, item, reference, as_of, amount, counted in items
     )
     if new_reports:
         audit_record(
@@ -343,6 +354,57 @@ def _verify_chunk(
             changes={"households": len(new_reports), "on_date": on_date.isoformat(), "category": category},
         )
     return new_reports
+
+
+def _any(queryset: Any, column: str, ids: list[int]) -> Any:
+    """``column IN ids`` for a chunk of ids. On PostgreSQL as ``= ANY(array)``: one parameter
+    instead of thousands, which psycopg would otherwise splice into the query text one by one."""
+    if connection.vendor == "postgresql":
+        return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(ids)])
+    field = column.split(".")[1]
+    return queryset.filter(**{f"{field}__in": ids})
+
+
+def _match_members(hashes: list[str], person_ids: list[int]) -> None:
+    """Link the members' unmatched facts to them: one UPDATE joined to the (hash, person) pairs."""
+    if connection.vendor != "postgresql":
+        match_facts(DataSourceFact.objects.filter(person__isnull=True, id_number_hash__in=hashes))
+        return
+    table = DataSourceFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS f SET person_id = m.person_id "
+            "FROM (SELECT unnest(%s::varchar[]) AS h, unnest(%s::bigint[]) AS person_id) AS m "
+            "WHERE f.id_number_hash = m.h AND f.person_id IS NULL",
+            [hashes, person_ids],
+        )
+
+
+_ITEM_COLUMNS = (
+    "report_id",
+    "fact_id",
+    "person_id",
+    "source_kind",
+    "item",
+    "reference",
+    "as_of",
+    "amount",
+    "counted_as",
+)
+
+
+def _insert_items(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Report items are the bulk of the writes (about twenty per household): on PostgreSQL they
+    go straight to COPY as tuples, without building a model object per row."""
+    if connection.vendor != "postgresql":
+        VerificationReportItem.objects.bulk_create(
+            [VerificationReportItem(**dict(zip(_ITEM_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+        )
+        return
+    table = VerificationReportItem._meta.db_table
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(_ITEM_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _common_prefix(codes: Iterable[str]) -> str:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("applications/new/", views.application_create, name="application_create"),
     path("applications/overdue/", views.application_overdue, name="application_overdue"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path(
+        "applications/<int:pk>/documents/<int:document_id>/",
+        views.application_document,
+        name="application_document",
+    ),
     path("applications/<int:pk>/notice.pdf", views.application_notice, name="application_notice"),
     path("applications/<int:pk>/<slug:action>/", views.application_step, name="application_step"),
     path("plans/", plans.plan_list, name="plan_list"),
@@ -18,5 +23,10 @@ urlpatterns = [
     path("plans/<int:pk>/<slug:action>/", plans.plan_action, name="plan_action"),
     path("my/", views.resident_home, name="resident_home"),
     path("my/applications/<int:pk>/", views.resident_application, name="resident_application"),
+    path(
+        "my/applications/<int:pk>/documents/<int:document_id>/",
+        views.resident_document,
+        name="resident_document",
+    ),
     path("my/applications/<int:pk>/notice.pdf", views.resident_notice, name="resident_notice"),
 ]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/action/", views.case_action, name="case_action"),
     path("cases/<int:pk>/notices/<int:notice_pk>.pdf", views.case_notice_pdf, name="case_notice_pdf"),
+    path("payroll/", views.payroll_list, name="payroll_list"),
     path("payroll/<int:run_pk>/changes/", views.payroll_changes, name="payroll_changes"),
     path("temporary/", views.temporary_list, name="temporary_list"),
     path("temporary/new/", views.temporary_create, name="temporary_create"),

@@ -287,6 +287,28 @@ CHANGE_COLUMNS = [
 
 
 @require_perm(PaymentPerm.VIEW_PAYROLL)
+def payroll_list(request: AuthedRequest) -> HttpResponse:
+    """The assistance payrolls (低保金, 特困供养金) with their totals, reconciliation and links to
+    the engine's run page and to the change report by case."""
+    runs = (
+        PayrollRun.objects.visible_to(request.user, PaymentPerm.VIEW_PAYROLL)
+        .filter(scheme__in=list(SCHEME_CATEGORY))
+        .select_related("region", "created_by", "approved_by")
+        .order_by("-month", "-id")
+    )
+    page, query = paginate(request, runs)
+    return render(
+        request,
+        "assistance/cases/payroll_list.html",
+        {
+            "page_obj": page,
+            "querystring_without_page": query,
+            "can_run": has_perm(request.user, PaymentPerm.RUN_PAYROLL),
+        },
+    )
+
+
+@require_perm(PaymentPerm.VIEW_PAYROLL)
 def payroll_changes(request: AuthedRequest, run_pk: int) -> HttpResponse:
     run = get_visible_or_404(
         PayrollRun.objects.select_related("region"), request.user, PaymentPerm.VIEW_PAYROLL, pk=run_pk
@@ -519,6 +541,13 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "stack": True,
         "series": [{"name": s["label"], "values": [float(a) for a in s["amount"]]} for s in figures["series"]],
     }
+    region_month_chart = {
+        "type": "bar",
+        "labels": months,
+        "unit": "元",
+        "stack": True,
+        "series": [{"name": r["name"], "values": [float(a) for a in r["amount"]]} for r in figures["by_region_month"]],
+    }
     region_chart = {
         "type": "bar",
         "labels": [r["name"] for r in figures["by_region"]],
@@ -542,6 +571,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "people_chart": people_chart,
             "money_chart": money_chart,
             "region_chart": region_chart,
+            "region_month_chart": region_month_chart,
             "category_chart": category_chart,
         },
     )

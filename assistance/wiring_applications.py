@@ -24,4 +24,7 @@ def ready() -> None:
     register_nav("社会救助", "超期申请", "assistance:application_overdue", AssistancePerm.VIEW_APPLICATION, order=11)
     register_nav("社会救助", "救助方案", "assistance:plan_list", AssistancePerm.VIEW_CASE_PLAN, order=40)
     register_nav("工作台", "我的救助申请", "assistance:resident_home", None, order=90)
+    from assistance import demo_applications
+
+    demo_applications.register()
     post_migrate.connect(_ensure_parameters, dispatch_uid="assistance_ensure_parameters")

@@ -19,10 +19,12 @@ def ready() -> None:
     from assistance.permissions_cases import PERMISSION_LABELS, ROLE_PERMISSIONS, CasePerm
     from core.navigation import register_nav
     from core.roles import register_permissions
+    from payments.permissions import PaymentPerm
 
     register_permissions(PERMISSION_LABELS, ROLE_PERMISSIONS)
     schemes.register()
     register_nav("社会救助", "救助案件", "assistance:case_list", CasePerm.VIEW_CASE, order=20)
+    register_nav("社会救助", "救助金发放", "assistance:payroll_list", PaymentPerm.VIEW_PAYROLL, order=22)
     register_nav("社会救助", "临时救助", "assistance:temporary_list", CasePerm.VIEW_TEMPORARY, order=25)
     register_nav("社会救助", "救助统计", "assistance:dashboard", CasePerm.VIEW_DASHBOARD, order=29)
     post_migrate.connect(_ensure_parameters, dispatch_uid="assistance_ensure_temporary_parameters")

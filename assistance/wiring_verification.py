@@ -19,3 +19,6 @@ def ready() -> None:
     register_nav("社会救助", "核对数据", "assistance:fact_batch_list", VerificationPerm.VIEW_VERIFICATION, order=40)
     register_nav("社会救助", "核对报告", "assistance:report_list", VerificationPerm.VIEW_VERIFICATION, order=41)
     register_nav("社会救助", "复核", "assistance:review_list", VerificationPerm.VIEW_REVIEW, order=42)
+    from assistance import demo
+
+    demo.register()

@@ -40,8 +40,6 @@ __all__ = [
     "Publicity",
 ]
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def visible_to(self, user: object, perm: str) -> ApplicationQuerySet:
@@ -63,10 +61,12 @@ class Application(models.Model):
         "办理状态", max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
     reason = models.TextField("申请理由", blank=True)
-    # 急难型临时救助: decided first, the other steps done after (先行救助).
-    urgent = models.BooleanField("急难先行救助", default=False)
-    declared_monthly_income = models.DecimalField("申报家庭月收入", **MONEY, default=Decimal("0"))
-    declared_monetary_assets = models.DecimalField("申报货币财产", **MONEY, default=Decimal("0"))
+    declared_monthly_income = models.DecimalField(
+        "申报家庭月收入", max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    declared_monetary_assets = models.DecimalField(
+        "申报货币财产", max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     submitted_at = models.DateTimeField("受理时间")
     submitted_by = models.ForeignKey(
         "core.User", verbose_name="受理人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -79,7 +79,9 @@ class Application(models.Model):
     verification_passed = models.BooleanField("核对结论（符合）", null=True, blank=True)
     verification_summary = models.JSONField("核对摘要", default=dict, blank=True)
     verified_at = models.DateTimeField("核对完成时间", null=True, blank=True)
-    assessed_monthly_income = models.DecimalField("核定家庭月收入", **MONEY, null=True, blank=True)
+    assessed_monthly_income = models.DecimalField(
+        "核定家庭月收入", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     case = models.OneToOneField(
         "assistance.Case",
         verbose_name="救助案件",
@@ -154,7 +156,7 @@ class DeclaredItem(models.Model):
         "core.Person", verbose_name="成员", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField("项目", max_length=20, choices=DeclaredItemKind.choices)
-    amount = models.DecimalField("金额", **MONEY, default=Decimal("0"))
+    amount = models.DecimalField("金额", max_digits=12, decimal_places=2, default=Decimal("0"))
     note = models.CharField("说明", max_length=200, blank=True)
 
     class Meta:
@@ -168,7 +170,9 @@ class DeclaredItem(models.Model):
 
 
 class ApplicationDocument(models.Model):
-    application = models.ForeignKey(Application, verbose_name="申请", on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey(
+        Application, verbose_name="申请", on_delete=models.CASCADE, related_name="documents"
+    )
     kind = models.CharField("材料", max_length=30, choices=DocumentKind.choices)
     file = models.ForeignKey("core.StoredFile", verbose_name="文件", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(
@@ -226,8 +230,7 @@ class Appraisal(models.Model):
         verbose_name_plural = "民主评议"
         constraints = [
             models.CheckConstraint(
-                condition=Q(votes_for__lte=models.F("participants"))
-                & Q(votes_against__lte=models.F("participants")),
+                condition=Q(votes_for__lte=models.F("participants")) & Q(votes_against__lte=models.F("participants")),
                 name="assistance_appraisal_votes_within_participants",
             )
         ]
@@ -292,8 +295,10 @@ class Decision(models.Model):
     outcome = models.CharField("结论", max_length=10, choices=DecisionOutcome.choices)
     level = models.CharField("审核确认机关", max_length=10, choices=DecisionLevel.choices)
     reasons = models.TextField("理由")
-    monthly_amount = models.DecimalField("月救助金", **MONEY, default=Decimal("0"))
-    household_monthly_income = models.DecimalField("核定家庭月收入", **MONEY, default=Decimal("0"))
+    monthly_amount = models.DecimalField("月救助金", max_digits=12, decimal_places=2, default=Decimal("0"))
+    household_monthly_income = models.DecimalField(
+        "核定家庭月收入", max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     start_month = models.DateField("起始发放月份", null=True, blank=True)
     # The parameter rows the amount was computed from ({code: parameter id}), for reproduction.
     parameters_used = models.JSONField("所用政策参数", default=dict, blank=True)

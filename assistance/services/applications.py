@@ -133,7 +133,12 @@ def _audit(action: str, user: User | None, application: Application, **changes: 
 def _advance(application: Application, status: str, user: User | None, action: str, **changes: Any) -> None:
     before = application.status
     application.status = status
-    if application.handler_id is None and user is not None and not getattr(user, "person_id", None):
+    # An online application gets its handler when the first staff member acts on it.
+    if (
+        application.handler_id is None
+        and user is not None
+        and has_perm(user, AssistancePerm.HANDLE_APPLICATION, application.region_id)
+    ):
         application.handler = user
     application.save()
     _audit(action, user, application, before=before, after=status, **changes)
@@ -408,8 +413,12 @@ def application_withdraw(*, application: Application, reason: str, acting_user: 
 # ---------------------------------------------------------------- steps
 
 
-def application_verify_request(*, application: Application, acting_user: User) -> Application:
-    """经济状况核对: the checklist must be complete; the verification runs for the household."""
+def application_verify_request(
+    *, application: Application, acting_user: User, run_verification: bool = True
+) -> Application:
+    """经济状况核对: the checklist must be complete; the verification job runs for the household
+    and reports back. ``run_verification=False`` when the 核对中心's result will be recorded by
+    hand (an outside verification system, or the demo)."""
     _require(acting_user, AssistancePerm.HANDLE_APPLICATION, application)
     with transaction.atomic():
         application = _locked(application)
@@ -418,7 +427,7 @@ def application_verify_request(*, application: Application, acting_user: User) -
         if missing:
             raise ValidationError({"documents": [f"缺少材料：{'、'.join(missing)}"]})
         _advance(application, S.VERIFYING, acting_user, "application.verify_request")
-        job_id = _start_verification(application, acting_user)
+        job_id = _start_verification(application, acting_user) if run_verification else None
         if job_id:
             application.verification_summary = {"job": job_id}
             application.save(update_fields=["verification_summary"])
@@ -686,8 +695,9 @@ def application_assess(application: Application, on: datetime.date | None = None
     income = application.assessed_monthly_income
     if income is None:
         income = application.declared_monthly_income
+    # The verification report's figures (h3c's report_summary) win over the declared ones.
     summary = application.verification_summary or {}
-    assets = Decimal(str(summary.get("monetary_property_total", application.declared_monetary_assets)))
+    assets = Decimal(str(summary.get("monetary_property", application.declared_monetary_assets)))
     return assess(
         category=application.category,
         region_code=application.region_id,
@@ -695,8 +705,8 @@ def application_assess(application: Application, on: datetime.date | None = None
         members=members,
         household_monthly_income=income,
         monetary_assets=assets,
-        has_vehicle=DeclaredItemKind.VEHICLE in kinds or bool(summary.get("has_vehicle")),
-        has_non_residential=DeclaredItemKind.NON_RESIDENTIAL in kinds or bool(summary.get("has_non_residential")),
+        has_vehicle=DeclaredItemKind.VEHICLE in kinds or bool(summary.get("vehicle_count")),
+        has_non_residential=DeclaredItemKind.NON_RESIDENTIAL in kinds or bool(summary.get("non_residential_count")),
     )
 
 

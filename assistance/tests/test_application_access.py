@@ -301,6 +301,13 @@ CASES = [
         expect=object_access(),
         success=302,
     ),
+    web(
+        "web document",
+        "view",
+        "get",
+        lambda w: f"{A}/{w.app('documented').pk}/documents/{w.app('documented').documents.first().pk}/",
+        expect=object_access(),
+    ),
     web("web notice", "view", "get", lambda w: f"{A}/{w.app('approved').pk}/notice.pdf", expect=object_access()),
     web(
         "web plan list",

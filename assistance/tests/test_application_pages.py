@@ -153,7 +153,10 @@ def test_resident_applies_online_and_follows_the_application(world: World, make_
     response = client.post(f"/assistance/my/applications/{application.pk}/", {"kind": "id_card", "file": upload})
     assert response.status_code == 302
     page = client.get(f"/assistance/my/applications/{application.pk}/").content.decode()
-    assert "身份证：id.jpg" in page and "尚缺：申请书、家庭经济状况核对授权书" in page
+    assert "id.jpg</a>" in page and "尚缺：申请书、家庭经济状况核对授权书" in page
+    document = application.documents.get()
+    download = client.get(f"/assistance/my/applications/{application.pk}/documents/{document.pk}/")
+    assert b"".join(download.streaming_content) == b"\xff\xd8\xff jpeg"
     # The staff picks it up: the first one acting becomes the handler.
     walk_to(application, world, "verifying")
     application.refresh_from_db()
@@ -171,6 +174,9 @@ def test_list_filters_and_export(world: World, make_user: Any) -> None:
     client = client_for(world.approver)
     page = client.get("/assistance/applications/", {"category": "dibao"}).content.decode()
     assert late.number in page and other.number not in page
+    mine = client_for(world.handler).get("/assistance/applications/", {"mine": "on"}).content.decode()
+    assert late.number in mine and other.number in mine
+    assert "SQ310151" not in client.get("/assistance/applications/", {"mine": "on"}).content.decode()
     overdue = client.get("/assistance/applications/overdue/").content.decode()
     assert late.number in overdue and overdue.count("SQ310151") == 1
     response = client.get("/assistance/applications/", {"overdue": "on", "export": "xlsx"})

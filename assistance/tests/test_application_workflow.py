@@ -246,3 +246,65 @@ def test_member_changes_only_before_verification(world: World, make_person: Any)
     walk_to(application, world, "verifying")
     with pytest.raises(ValidationError, match="不能移除家庭成员"):
         svc.application_member_remove(application=application, person=world.child, acting_user=world.handler)
+
+
+def test_township_decides_where_the_region_policy_delegates_it(world: World, make_user: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from assistance.notices_applications import decision_notice_pdf
+    from core.models import Region
+    from core.services.policy import policy_parameter_set
+
+    policy_parameter_set(
+        acting_user=None,
+        code="assistance.decision_level",
+        name="审核确认机关",
+        region=Region.objects.get(code="310151"),
+        effective_from=datetime.date(2022, 1, 1),
+        value="township",
+        source="崇明区委托乡镇审核确认（测试）",
+    )
+    application = walk_to(submit(world), world, "publicized")
+    # A village worker holds no deciding permission at all; a second township officer decides.
+    with pytest.raises(ValidationError, match="由乡镇人民政府（街道办事处）审核确认"):
+        svc.decision_record(application=application, outcome="approve", reasons="符合", acting_user=world.village)
+    colleague = make_user("township-2", "township_officer", "310151101")
+    decision = svc.decision_record(application=application, outcome="approve", reasons="符合", acting_user=colleague)
+    assert decision.level == "township"
+    text = PdfReader(io.BytesIO(decision_notice_pdf(application))).pages[0].extract_text().replace("\x00", "")
+    assert "城桥镇（印）" in text.replace(" ", "")
+
+
+def test_extreme_poverty_application_opens_a_case_at_1_3_times_the_standard(world: World) -> None:
+    from assistance.rules import standards_on
+
+    application = walk_to(
+        submit(world, category=Category.EXTREME_POVERTY_SUPPORT, income="0"), world, "publicized", income="0"
+    )
+    decision = svc.decision_record(
+        application=application, outcome="approve", reasons="符合特困", acting_user=world.approver
+    )
+    adult = standards_on(application.region_id, decision.start_month).adult
+    assert decision.monthly_amount == (adult * Decimal("1.3")).quantize(Decimal("0.01")) * 3
+    application.refresh_from_db()
+    assert Case.objects.get(pk=application.case_id).monthly_amount == decision.monthly_amount
+
+
+def test_the_verification_report_figures_decide_over_the_declared_ones(world: World) -> None:
+    application = walk_to(submit(world), world, "verifying")
+    # The declared assets were nil; the report finds 100,000 yuan of deposits (per capita > 30,000).
+    svc.application_verification_result(
+        application=application,
+        passed=False,
+        monthly_income="2000",
+        summary={"report": 0, "monetary_property": "100000.00", "vehicle_count": 1, "non_residential_count": 0},
+        acting_user=world.handler,
+    )
+    application.refresh_from_db()
+    assessment = svc.application_assess(application, datetime.date(2021, 8, 1))
+    assert assessment.reasons == [
+        "家庭人均货币财产 33333.33 元超过上限 30000.00 元（3 人户）",
+        "家庭成员名下有生活用机动车辆",
+    ]

@@ -207,7 +207,15 @@ CASES = [
         data=lambda w: {"reason": "复核", "household_monthly_income": "100"},
         expect=object_access(),
     ),
-    # Change report of an assistance payroll.
+    # The assistance payrolls and the change report by case.
+    Endpoint(
+        "payroll_list",
+        "payroll",
+        "get",
+        lambda w: "/assistance/payroll/",
+        expect=list_access(),
+        marker=lambda w: f'href="/assistance/payroll/{w.run.pk}/changes/"',
+    ),
     Endpoint(
         "payroll_changes",
         "payroll",
@@ -373,6 +381,7 @@ def test_every_route_is_in_the_matrix() -> None:
         "case_detail",
         "case_action",
         "case_notice_pdf",
+        "payroll_list",
         "payroll_changes",
         "temporary_list",
         "temporary_create",

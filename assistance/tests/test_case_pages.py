@@ -193,13 +193,19 @@ def test_dashboard_figures_by_month_region_and_category(
         (OWN_VILLAGE[:9], 2, 4),
         (OTHER_TOWNSHIP_VILLAGE[:9], 1, 1),
     ]
+    # Money by township and month (from the payments), the dashboard's region × month view.
+    assert [(r["code"], r["people"][-1]) for r in figures["by_region_month"]] == [
+        (OWN_VILLAGE[:9], 1),
+        (OTHER_TOWNSHIP_VILLAGE[:9], 1),
+    ]
+    assert sum(Decimal(r["amount"][-1]) for r in figures["by_region_month"]) == Decimal(dibao["amount"][-1])
     assert [(r["category"], r["cases"]) for r in figures["by_category"]] == [
         ("dibao", 2),
         ("extreme_poverty_support", 1),
     ]
     # Drill into the township: its villages; a township officer sees only their township.
     page = client_for(staff["maker"]).get(f"/assistance/dashboard/?region={OWN_VILLAGE[:9]}").content.decode()
-    assert "社会救助统计" in page and 'data-chart="money-chart"' in page
+    assert "社会救助统计" in page and 'data-chart="region-month-chart"' in page and "南门居委会" in page
     township = api_client(api_token(staff["township"])).get("/api/v1/assistance/dashboard").json()
     assert township["region"]["code"] == OWN_VILLAGE[:9]
     assert [(r["code"], r["cases"]) for r in township["by_region"]] == [(OWN_VILLAGE, 2)]

@@ -296,3 +296,44 @@ def test_a_new_standard_is_used_by_the_next_payroll_and_reported(
     assert {p.parameters["standard"]["value"] for p in june_rows} == {"1240"}
     assert set(june_rows.values_list("amount", flat=True)) == {Decimal("1720.00"), Decimal("1240.00")}
     assert Case.objects.get(pk=single.pk).monthly_amount == Decimal("1240.00")
+
+
+def test_a_payroll_job_killed_half_way_is_resumed_to_one_row_per_case_month(
+    open_case: Any, staff: dict[str, Any], django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """Through the Job: the worker dies mid-run (a progress report raises after three chunks),
+    the run is marked failed with part of its rows; resuming adds exactly the missing ones."""
+    from payments import job_handlers
+
+    cases = [open_case(adults=1, income=str(10 * i)) for i in range(7)]
+    real_compute = pay.compute_run
+    monkeypatch.setattr(pay, "compute_run", lambda run, **kw: real_compute(run, **kw, chunk_size=2))
+    calls = {"n": 0}
+    real_progress = job_handlers.job_progress
+
+    def dying(job: Any, done: int, total: int | None = None) -> None:
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise RuntimeError("worker killed")
+        real_progress(job, done, total=total)
+
+    monkeypatch.setattr(job_handlers, "job_progress", dying)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = pay.payroll_run_create(
+            scheme="assistance.dibao",
+            region=Region.objects.get(code=DISTRICT),
+            month=AUGUST,
+            acting_user=staff["maker"],
+        )
+    run.refresh_from_db()
+    assert run.job is not None and run.job.status == "failed"
+    # Three chunks of two were committed before the third progress report killed the worker.
+    assert run.status == RunStatus.FAILED and Payment.objects.filter(run=run).count() == 6
+    monkeypatch.setattr(job_handlers, "job_progress", real_progress)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.payroll_run_resume(run=run, acting_user=staff["maker"])
+    run.refresh_from_db()
+    assert (run.status, run.total_count) == (RunStatus.COMPUTED, 7)
+    assert sorted(Payment.objects.filter(run=run).values_list("entitlement_id", flat=True)) == sorted(
+        c.pk for c in cases
+    )

@@ -169,3 +169,40 @@ def test_a_village_worker_cannot_decide(open_case: Any, staff: Any) -> None:
     case.refresh_from_db()
     review.refresh_from_db()
     assert (case.status, review.status) == (CaseStatus.ACTIVE, ReviewStatus.OPEN)
+
+
+def test_a_household_without_working_age_members_is_reviewed_yearly(staff: Any, make_person: Any) -> None:
+    from assistance.services.cases import case_open
+    from assistance.tests.case_fixtures import members_of
+    from conftest import next_id_number
+
+    elderly = [make_person("老甲", id_number=next_id_number(datetime.date(1945, 1, 1)))]
+    stable = core_services.household_create(
+        acting_user=staff["maker"], region=Region.objects.get(code=OWN_VILLAGE), head=elderly[0]
+    )
+    case = case_open(
+        household=stable,
+        category="dibao",
+        members=members_of(stable),
+        household_monthly_income="500",
+        start_month=datetime.date(2021, 1, 1),
+        acting_user=staff["maker"],
+    )
+    reviews_schedule(region=Region.objects.get(code=DISTRICT), on=datetime.date(2021, 8, 1), acting_user=staff["maker"])
+    case.refresh_from_db()
+    assert case.next_review_due == datetime.date(2022, 1, 1)  # "dibao_stable": 12 months
+    assert not Review.objects.filter(case=case).exists()  # not due yet
+
+
+def test_schedule_job_from_the_page(open_case: Any, staff: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from conftest import client_for
+    from core.models import Job
+
+    case = open_case(adults=2, start=datetime.date(2021, 1, 1))
+    client = client_for(staff["maker"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/assistance/reviews/schedule/", {"region": DISTRICT, "on": "2021-08-01"})
+    job = Job.objects.get(kind="assistance.review_schedule")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert (job.status, job.counts) == ("succeeded", {"raised": 1, "dated": 1})
+    assert Review.objects.get(case=case).trigger == ReviewTrigger.SCHEDULE

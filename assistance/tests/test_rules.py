@@ -157,3 +157,33 @@ def test_dibao_edge_threshold_is_1_5_times() -> None:
     )
     # per capita 1995.00 < 1.5 × 1330 = 1995.00? No: equal is not below.
     assert (result.income_threshold, result.eligible) == (Decimal("1995.00"), False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("adults", "minors", "income", "month", "addons"),
+    [
+        (3, 0, "2000", AUG_2021, None),
+        (3, 0, "2000", JUN_2021, None),
+        (1, 0, "0", AUG_2021, None),
+        (2, 1, "2000", AUG_2021, None),
+        (2, 0, "1000", AUG_2021, {0: ["severe_disability"]}),
+        (2, 0, "9000", AUG_2021, None),
+    ],
+)
+def test_payroll_sql_and_rules_compute_the_same_amount(
+    open_case: Any, adults: int, minors: int, income: str, month: datetime.date, addons: Any
+) -> None:
+    """One formula: h3b's payroll SQL (schemes.case_amount) and rules.dibao_amount agree."""
+    from assistance.rules import dibao_amount
+    from assistance.schemes import case_amount
+
+    case = open_case(adults=adults, minors=minors, income=income, start=month, addons=addons)
+    expected = dibao_amount(
+        adult_count=case.adult_count,
+        minor_count=case.minor_count,
+        addon_counts=case.addon_counts,
+        household_monthly_income=Decimal(income),
+        standards=standards_on(case.region_id, month),
+    )
+    assert case_amount(case, month) == expected

@@ -210,3 +210,34 @@ def test_bad_input_names_each_field(make_household: Any, staff: dict[str, Any], 
             acting_user=staff["village"],
         )
     assert TemporaryGrant.objects.count() == 0
+
+
+def test_overdue_reviews_are_listed(make_household: Any, staff: dict[str, Any], api_token: Any) -> None:
+    from conftest import api_client
+
+    person = _person(make_household)
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 1, 5)):
+        late = temporary_grant_create(
+            person=person,
+            kind="urgent",
+            need="illness",
+            reason="急病",
+            requested_amount="900",
+            acting_user=staff["township"],
+        )
+    fresh = temporary_grant_create(
+        person=person,
+        kind="urgent",
+        need="illness",
+        reason="急病",
+        requested_amount="800",
+        acting_user=staff["township"],
+    )
+    assert late.review_due is not None and late.review_due < datetime.date.today() < fresh.review_due  # type: ignore[operator]
+    client = api_client(api_token(staff["maker"]))
+    overdue = client.get("/api/v1/assistance/temporary-grants?review_overdue=true").json()
+    assert [g["number"] for g in overdue["results"]] == [late.number]
+    on_time = client.get("/api/v1/assistance/temporary-grants?review_overdue=false&kind=urgent").json()
+    assert [g["number"] for g in on_time["results"]] == [fresh.number]
+    temporary_grant_review(grant=late, confirm=True, note="补审", acting_user=staff["maker"])
+    assert client.get("/api/v1/assistance/temporary-grants?review_overdue=true").json()["count"] == 0

@@ -258,3 +258,48 @@ def test_commit_writes_region_batch(load_facts: Any) -> None:
     assert batch.region_id == DISTRICT
     assert Region.objects.filter(code=batch.region_id).exists()
     _ = commit_fact_plan
+
+
+def test_the_job_rerun_after_a_crash_verifies_only_the_missing_households(
+    make_household: Any, make_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from assistance.services_verification import verification_start
+    from core.models import Job
+    from core.tasks import run_job
+
+    first, second = make_household(2), make_household(1)
+    user = make_user("runner", "district_staff", DISTRICT)
+    job = verification_start(
+        household_ids=[first.pk, second.pk],
+        on_date=ON,
+        category="dibao",
+        acting_user=user,
+        region=Region.objects.get(code=DISTRICT),
+    )
+    # The worker died after the first chunk: one report exists already.
+    verify_households(household_ids=[first.pk], on_date=ON, acting_user=user, job=job)
+    run_job.call(job.pk)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == "succeeded"
+    assert job.counts == {"households": 2, "passed": 2, "failed": 0}
+    assert sorted(VerificationReport.objects.filter(job=job).values_list("household_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+
+
+def test_verification_start_refuses_households_outside_the_users_region(make_household: Any, make_user: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from assistance.services_verification import verification_start
+
+    household = make_household(1)
+    other = make_user("elsewhere", "township_officer", "310151102")
+    with pytest.raises(ValidationError) as caught:
+        verification_start(
+            household_ids=[household.pk],
+            on_date=ON,
+            category="dibao",
+            acting_user=other,
+            region=Region.objects.get(code="310151102"),
+        )
+    assert caught.value.message_dict == {"household_ids": ["有家庭户不在您的管辖范围内"]}

@@ -272,6 +272,7 @@ API = [
         api=True,
         data=lambda w: {"region": OWN_TOWNSHIP, "on": "2030-01-01"},
         expect=create_access(),
+        success=202,
     ),
     Case(
         "api-notice",

@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assistance import forms_applications as f
-from assistance.choices import ApplicationStatus, Channel
+from assistance.choices import Addon, ApplicationStatus, Channel
 from assistance.exports_applications import application_export_workbook
 from assistance.filtersets_applications import ApplicationFilterSet
 from assistance.models import Application, Objection
@@ -36,6 +37,7 @@ from core.views.base import AuthedRequest, paginate, region_select, require_perm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 S = ApplicationStatus
+ADDON_LABELS = dict(Addon.choices)
 STATE_LABELS = {"done": "已完成", "current": "办理中", "pending": "待办", "skipped": "未经"}
 
 
@@ -163,11 +165,11 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
     appraisal = getattr(application, "appraisal", None)
     decision = getattr(application, "decision", None)
     steps = [
-        ("受理", True, timezone.localtime(application.submitted_at).date()),
+        ("受理", True, f"{timezone.localtime(application.submitted_at):%Y-%m-%d}"),
         (
             "经济状况核对",
             application.verified_at is not None,
-            application.verified_at and application.verified_at.date(),
+            application.verified_at and f"{timezone.localtime(application.verified_at):%Y-%m-%d}",
         ),
         ("入户调查", application.visits.exists(), None),
         ("民主评议", appraisal is not None, "免于评议" if appraisal and appraisal.skipped else None),
@@ -201,7 +203,6 @@ def _step_forms(application: Application) -> dict[str, forms.Form]:
     available: dict[str, forms.Form] = {}
     if application.is_open:
         available["document"] = f.DocumentForm()
-        available["withdraw"] = f.WithdrawForm()
     if status == S.SUBMITTED:
         available["verify_request"] = forms.Form()
     elif status == S.VERIFYING:
@@ -221,6 +222,8 @@ def _step_forms(application: Application) -> dict[str, forms.Form]:
         application.verification_passed is False and status in (S.VERIFIED, S.VISITED, S.APPRAISED)
     ):
         available["decide"] = f.DecisionForm()
+    if application.is_open:
+        available["withdraw"] = f.WithdrawForm()
     return available
 
 
@@ -250,7 +253,10 @@ def _render_detail(request: AuthedRequest, application: Application, step_forms:
         {
             "application": application,
             "region": region_label(application.region_id),
-            "members": application.members.select_related("person"),
+            "members": [
+                {"member": m, "addons": "、".join(ADDON_LABELS.get(a, a) for a in m.addons) or "—"}
+                for m in application.members.select_related("person")
+            ],
             "items": application.declared_items.select_related("person"),
             "documents": application.documents.select_related("file"),
             "missing_documents": svc.missing_documents(application),
@@ -362,6 +368,34 @@ def application_step(request: AuthedRequest, pk: int, action: str) -> HttpRespon
 
 
 @require_perm(AssistancePerm.VIEW_APPLICATION)
+def application_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponseBase:
+    """An uploaded document of an application the user may see (each download is audited)."""
+    application = _application(request, pk)
+    return _document_response(request, application, document_id)
+
+
+def _document_response(request: AuthedRequest, application: Application, document_id: int) -> HttpResponseBase:
+    from django.http import FileResponse
+
+    document = application.documents.select_related("file").filter(pk=document_id).first()
+    if document is None:
+        raise Http404("未找到该材料")
+    audit_in_own_transaction(
+        action="application.document_view",
+        actor=request.user,
+        obj=application,
+        region_code=application.region_id,
+        changes={"document": document.pk, "kind": document.kind},
+    )
+    return FileResponse(
+        document.file.file.open("rb"),
+        as_attachment=True,
+        filename=document.file.original_name,
+        content_type=document.file.content_type or "application/octet-stream",
+    )
+
+
+@require_perm(AssistancePerm.VIEW_APPLICATION)
 def application_notice(request: AuthedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     if not hasattr(application, "decision"):
@@ -461,6 +495,11 @@ def resident_application(request: AuthedRequest, pk: int) -> HttpResponse:
             "notice_lines": decision_notice_text(application) if decision else [],
         },
     )
+
+
+@login_required
+def resident_document(request: AuthedRequest, pk: int, document_id: int) -> HttpResponseBase:
+    return _document_response(request, _own_application(request, pk), document_id)
 
 
 @login_required

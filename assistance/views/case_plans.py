@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,6 +115,7 @@ def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if not has_perm(request.user, AssistancePerm.MANAGE_CASE_PLAN):
         raise PermissionDenied
     plan = _plan(request, pk, AssistancePerm.MANAGE_CASE_PLAN)
+    form: django_forms.Form
     try:
         if action == "item":
             form = f.PlanItemForm(request.POST)

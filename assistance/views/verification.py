@@ -23,7 +23,12 @@ from assistance.imports_verification import FACT_COLUMNS, read_table, template_r
 from assistance.job_handlers_verification import FACT_IMPORT_VALIDATE
 from assistance.models import Case, DataSourceFact, FactBatch, Review, VerificationReport
 from assistance.permissions_verification import VerificationPerm as P
-from assistance.services_reviews import review_cancel, review_decide, review_verification_start, reviews_schedule
+from assistance.services_reviews import (
+    review_cancel,
+    review_decide,
+    review_schedule_start,
+    review_verification_start,
+)
 from assistance.services_verification import verification_start
 from core import services as core_services
 from core.choices import JobStatus
@@ -346,12 +351,11 @@ def review_schedule(request: AuthedRequest) -> HttpResponse:
         return redirect("assistance:review_list")
     region = Region.objects.get(code=form.cleaned_data["region"])
     try:
-        result = reviews_schedule(region=region, on=form.cleaned_data["on"], acting_user=request.user)
+        job = review_schedule_start(region=region, on=form.cleaned_data["on"], acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
-    else:
-        messages.success(request, f"已为 {result['dated']} 件案件确定复核日期，新建到期复核 {result['raised']} 件")
-    return redirect("assistance:review_list")
+        return redirect("assistance:review_list")
+    return redirect("core:job_detail", pk=job.pk)
 
 
 def _review(request: AuthedRequest, pk: int, perm: str = P.VIEW_REVIEW) -> Review:
