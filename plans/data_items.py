@@ -123,6 +123,11 @@ def item_by_name(name: str) -> DataItem | None:
     return next((item for item in _ITEMS.values() if item.name == name), None)
 
 
+def all_names() -> list[str]:
+    """Every name a formula may use for an item (its Chinese name and its code)."""
+    return [name for item in _ITEMS.values() for name in (item.name, item.code)]
+
+
 def all_items() -> list[DataItem]:
     return sorted(_ITEMS.values(), key=lambda i: (not i.is_live, i.code))
 
@@ -202,6 +207,15 @@ def _townships(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, d
     return {(code, day): Decimal(1) for code in codes.values_list("code", flat=True) for day in dates}
 
 
+def _villages(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+    """Each active village/residents' committee under the prefix counts 1."""
+    from core.choices import RegionLevel
+    from core.models import Region
+
+    codes = Region.objects.filter(code__startswith=prefix, level=RegionLevel.VILLAGE, is_retired=False)
+    return {(code, day): Decimal(1) for code in codes.values_list("code", flat=True) for day in dates}
+
+
 def _policy_provider(parameter_code: str) -> Provider:
     """A policy parameter (e.g. the 低保 standard) in force on each date, set where it is set."""
 
@@ -237,6 +251,7 @@ def _register_defaults() -> None:
         ("aged_80", "80岁及以上户籍老年人口数", "人", _people_provider(80), people),
         ("households", "家庭总数", "户", _households, "core 家庭户登记（当日有在世成员的户）"),
         ("townships", "乡镇（街道）数", "个", _townships, "core 行政区划（现行乡镇、街道）"),
+        ("villages", "村（居）委会数", "个", _villages, "core 行政区划（现行村委会、居委会）"),
     ]
     for code, name, unit, provider, source in live:
         register_item(DataItem(code, name, unit, provider=provider, live_source=source))
@@ -280,6 +295,11 @@ def _register_defaults() -> None:
         ("social_org_procurement_income", "社会组织政府购买服务收入", "万元", SUM, "orgs"),
         ("social_org_subsidy_income", "社会组织政府补助收入", "万元", SUM, "orgs"),
         ("cloud_households", "注册社区云家庭数", "户", SUM, "community"),
+        ("charities", "慈善组织数", "家", SUM, "orgs"),
+        ("elder_activity_facilities", "标准化老年活动设施数", "个", SUM, "eldercare"),
+        ("neighbourhood_points", "示范村组睦邻点数", "个", SUM, "eldercare"),
+        ("visit_target_elders", "无子女、高龄、独居老年人数", "人", SUM, "eldercare"),
+        ("visited_elders", "接受村（社区）探访的无子女、高龄、独居老年人数", "人", SUM, "eldercare"),
         ("burials", "安葬总量", "例", SUM, "funeral"),
         ("small_plot_burials", "小型墓（≤0.6平方米）安葬量", "例", SUM, "funeral"),
     ]

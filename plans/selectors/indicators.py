@@ -32,6 +32,23 @@ from plans.services.indicators import (
     round_to,
 )
 
+__all__ = [
+    "check_region",
+    "default_region",
+    "formula_history",
+    "formula_view",
+    "get_plan_or_404",
+    "indicator_cards",
+    "indicator_detail",
+    "indicator_snapshot_series",
+    "item_usage",
+    "last_computed",
+    "manual_values_visible",
+    "plans_visible",
+    "status_summary",
+    "subregion_rows",
+]
+
 STATUS_ORDER = [
     IndicatorStatus.BEHIND,
     IndicatorStatus.ON_TRACK,

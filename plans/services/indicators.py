@@ -67,7 +67,7 @@ class ParsedFormula:
 
 def _parse_expression(text: str, field: str) -> tuple[Node, dict[str, DataItem]]:
     try:
-        node = parse(text)
+        node = parse(text, data_items.all_names())
     except FormulaError as exc:
         raise ValidationError({field: f"{'分子' if field == 'numerator' else '分母'}{exc}"}) from None
     items: dict[str, DataItem] = {}
@@ -202,6 +202,10 @@ FORMULA_RULES: list[FormulaRule] = [
     ),
     FormulaRule(("社区社会组织",), "社区社会组织数", "社会组织数", 100),
     FormulaRule(("小型墓",), "小型墓（≤0.6平方米）安葬量", "安葬总量", 100),
+    FormulaRule(("慈善组织",), "慈善组织数"),
+    FormulaRule(("老年活动设施",), "标准化老年活动设施数", "村（居）委会数", note="每个村（居）委会平均拥有的设施数"),
+    FormulaRule(("睦邻点",), "示范村组睦邻点数"),
+    FormulaRule(("探访",), "接受村（社区）探访的无子女、高龄、独居老年人数", "无子女、高龄、独居老年人数", 100),
 ]
 
 

@@ -155,3 +155,22 @@ def test_formula_versions_and_validation(world: Any) -> None:
     assert snap(NURSING, DISTRICT, 2020).formula_version == 2
     # missing as zero: 2021 has no beds at all → denominator 0 → still no value.
     assert snap(NURSING, DISTRICT, 2021).reason == "分母为 0"
+
+
+def test_every_seed_indicator_gets_a_formula(make_user: Callable[..., Any]) -> None:
+    """All 17 Chongming and 12 Baoshan indicators and Lufeng's prose targets are linked."""
+    from pathlib import Path
+
+    from core.models import Region
+    from plans.services.documents import plan_import_file
+
+    actor = make_user("importer", "district_admin", "310151")
+    fixtures = Path(__file__).parent / "fixtures"
+    expected = {"002_e3fdff5c98763175.txt": ("310151", 17), "004_7195df48b736ee37.txt": ("310113", 12)}
+    expected["003_5b69f9013e4c5d9b.txt"] = ("532302", 11)
+    for name, (region, count) in expected.items():
+        region_obj = Region.objects.get(code=region)
+        version, _ = plan_import_file(path=fixtures / name, region=region_obj, acting_user=actor)
+        counts = ensure_formulas(version, acting_user=actor)
+        assert counts == {"created": count, "kept": 0, "unmatched": 0}, name
+        assert Formula.objects.filter(plan=version.plan, is_current=True).count() == count
