@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.api import _filtered, _page, _require
@@ -250,14 +250,17 @@ def plan_import(
         raise ValidationError({"region": [f"您无权为{target.name}导入规划"]})
     view = public_view(parsed)
     if dry_run:
-        return 200, {
-            "dry_run": True,
-            "created": False,
-            "plan_id": None,
-            "version": None,
-            "region_code": target.code,
-            "parsed": view,
-        }
+        return Status(
+            200,
+            {
+                "dry_run": True,
+                "created": False,
+                "plan_id": None,
+                "version": None,
+                "region_code": target.code,
+                "parsed": view,
+            },
+        )
     version, created = svc.plan_version_import(
         parsed=parsed,
         region=target,
@@ -274,7 +277,7 @@ def plan_import(
         "region_code": target.code,
         "parsed": view,
     }
-    return (201 if created else 200), body
+    return Status(201 if created else 200, body)
 
 
 @router.get("/documents/{plan_id}", response=PlanOut, summary="规划及其现行版本")
@@ -360,13 +363,16 @@ def project_progress(request: HttpRequest, plan_id: int, key: str, data: Progres
         note=data.note,
         acting_user=user,
     )
-    return 201, {
-        "project_key": row.project_key,
-        "year": row.year,
-        "spent_wan_yuan": row.spent_wan_yuan,
-        "beds_delivered": row.beds_delivered,
-        "note": row.note,
-    }
+    return Status(
+        201,
+        {
+            "project_key": row.project_key,
+            "year": row.year,
+            "spent_wan_yuan": row.spent_wan_yuan,
+            "beds_delivered": row.beds_delivered,
+            "note": row.note,
+        },
+    )
 
 
 @router.get(
