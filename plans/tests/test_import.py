@@ -205,3 +205,16 @@ def test_service_refuses_a_period_that_differs_from_the_plans() -> None:
     ]
     assert PlanVersion.objects.count() == 1
     assert Indicator.objects.count() == 17
+
+
+@pytest.mark.django_db
+def test_demo_builder_imports_draft_and_final_once() -> None:
+    from plans.demo_documents import build_demo
+
+    assert build_demo("chongming", 1) == "崇明区规划导入新版本 2 个（草案、正式稿；重复运行不再导入）"
+    assert build_demo("chongming", 1) == "崇明区规划导入新版本 0 个（草案、正式稿；重复运行不再导入）"
+    plan = Plan.objects.get()
+    assert [(v.number, v.label, v.is_current) for v in plan.versions.order_by("number")] == [
+        (1, "草案", False),
+        (2, "正式稿", True),
+    ]
