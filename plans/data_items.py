@@ -199,12 +199,21 @@ def _households(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, 
 
 
 def _townships(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-    """Each active township/street under the prefix counts 1 (the denominator of 街镇覆盖率)."""
+    """Each active street, town or xiang under the prefix counts 1 (the denominator of 街镇覆盖率).
+
+    By the township code rules (GB/T 10114: 001–099 街道, 100–199 镇, 200–399 乡, 400–599
+    乡级单位 such as farms and parks), farms and parks (前卫农场, 上实现代农业园区) are not 乡镇.
+    """
     from core.choices import RegionLevel
     from core.models import Region
 
     codes = Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP, is_retired=False)
-    return {(code, day): Decimal(1) for code in codes.values_list("code", flat=True) for day in dates}
+    return {
+        (code, day): Decimal(1)
+        for code in codes.values_list("code", flat=True)
+        if int(code[6:9]) < 400
+        for day in dates
+    }
 
 
 def _villages(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
