@@ -115,11 +115,11 @@ def build_demo(profile: str, seed: int) -> str:
     plan = Plan.objects.filter(region_id=DISTRICT).order_by("-period_start", "pk").first()
     if plan is None or plan.current_version is None:
         # The final version as issued; importing the same file again changes nothing.
-        version, _ = plan_import_file(path=seed_path(CHONGMING_SEED), region=region, acting_user=admin)
-        plan = version.plan
-    version = plan.current_version
-    assert version is not None
-    formulas = ensure_formulas(version, acting_user=admin)
+        imported, _ = plan_import_file(path=seed_path(CHONGMING_SEED), region=region, acting_user=admin)
+        plan = imported.plan
+    current = plan.current_version
+    assert current is not None
+    formulas = ensure_formulas(current, acting_user=admin)
     changed = enter_demo_values(region, admin)
     counts = compute_plan(plan)
     return (
