@@ -463,6 +463,16 @@ _PROSE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("atleast", re.compile(r"^(?P<pre>.*?)至少有(?P<num>\d+)(?P<unit>家|个|所)(?P<subj>.+)$")),
     ("each", re.compile(r"^(?P<pre>.*?)每个(?P<scope>.+?)至少建有(?P<num>\d+)(?P<unit>个|所|家)(?P<subj>.+)$")),
     ("cover", re.compile(r"^(?P<pre>.*?)实现(?P<subj>.+?)全覆盖$")),
+    (
+        "places",
+        re.compile(
+            r"^(?P<pre>.*?)在(?:全市|全县|全区)?(?P<num>\d+)个(?P<first>[^\d、]+)、(?P<num2>\d+)个(?P<second>[^\d]+?)成立(?P<subj>.+)$"
+        ),
+    ),
+    (
+        "range",
+        re.compile(r"^(?P<pre>.*?)每个(?P<scope>.+?)配备(?P<num>\d+)至(?P<num2>\d+)(?P<unit>名|个|人)(?P<subj>.+)$"),
+    ),
 ]
 
 
@@ -530,6 +540,34 @@ def _match_clause(clause: str, previous: str) -> dict[str, Any] | None:
             comparator = "ge"
             target_text = clause[len(groups["pre"]) :]
             secondary = []
+        elif kind == "places":
+            # "在全市14个乡镇、168个村(社区)成立社会工作服务站": both counts kept, the first as the value.
+            name = f"成立{groups['subj']}的{groups['first']}数"
+            comparator = "eq"
+            unit = "个"
+            target_text = clause[len(groups["pre"]) :]
+            secondary = [
+                {
+                    "text": f"{groups['num2']}个{groups['second']}",
+                    "name": groups["second"],
+                    "comparator": "eq",
+                    "value": groups["num2"],
+                    "unit": "个",
+                }
+            ]
+        elif kind == "range":
+            name = f"每个{groups['scope']}配备{groups['subj']}数"
+            comparator = "ge"
+            target_text = clause[len(groups["pre"]) :]
+            secondary = [
+                {
+                    "text": f"至多{groups['num2']}{unit}",
+                    "name": "上限",
+                    "comparator": "le",
+                    "value": groups["num2"],
+                    "unit": unit,
+                }
+            ]
         else:  # cover
             name = re.sub(r"^对", "", groups["subj"]) + "覆盖率"
             comparator = "eq"

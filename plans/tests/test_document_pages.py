@@ -157,7 +157,7 @@ def test_project_progress_entry_and_evaluation_totals(staff: Any, lufeng: Plan) 
     }
     final = client.get(f"/plans/{lufeng.pk}/evaluation/final/").context["report"]
     assert final["project_totals"]["spent_wan_yuan"] == Decimal("2750.00")
-    assert len(final["rows"]) == 11
+    assert len(final["rows"]) == 13
     assert final["rows"][5]["notes"] == "尚未计算"
 
 
@@ -276,4 +276,4 @@ def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callab
     assert report["year"] == 2023
     assert report["projects"][1]["spent_wan_yuan"] == "300.00"
     assert report["project_totals"]["planned_wan_yuan"] == "235835.00"
-    assert len(report["indicators"]) == 11
+    assert len(report["indicators"]) == 13

@@ -139,7 +139,7 @@ def test_a_text_without_title_joins_the_regions_plan_of_the_period() -> None:
 @pytest.mark.django_db
 def test_lufeng_import_stores_projects_and_prose_indicators() -> None:
     out = run(str(SEED["003"]))
-    assert "指标 11 项" in out and "重点项目 29 个" in out
+    assert "指标 13 项" in out and "重点项目 29 个" in out
     version = PlanVersion.objects.get()
     assert sum(p.investment_wan_yuan for p in version.projects.all()) == Decimal("235835.00")
     assert sum(p.beds or 0 for p in version.projects.all()) == 4830

@@ -220,8 +220,14 @@ def test_lufeng_prose_targets_become_indicators() -> None:
         ("养老机构医养结合率", "达到100%", "eq", "100", "%"),
         ("家庭医生签约老年人有效服务率", "达到80%以上", "ge", "80", "%"),
         ("每万人拥有专业社会工作者(持证专业)人数", "≥1.6名(≥69名)", "ge", "1.6", "名"),
+        ("成立社会工作服务站的乡镇数", "在全市14个乡镇、168个村(社区)成立社会工作服务站", "eq", "14", "个"),
+        ("每个服务站配备持证专业社会工作人员数", "每个服务站配备1至2名持证专业社会工作人员", "ge", "1", "名"),
         ("居家患者接受社区康复服务比例", "60%以上的居家患者接受社区康复服务", "ge", "60", "%"),
     ]
+    stations = result["indicators"][10]["target_parsed"]["secondary"]
+    assert [(x["name"], x["value"]) for x in stations] == [("村(社区)", "168")]
+    staffing = result["indicators"][11]["target_parsed"]["secondary"]
+    assert [(x["comparator"], x["value"]) for x in staffing] == [("le", "2")]
     social = result["indicators"][9]
     assert social["target_parsed"]["secondary"][0]["value"] == "69"
     assert social["source"] == "prose"
