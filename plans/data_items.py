@@ -177,24 +177,40 @@ def _people_provider(min_age: int) -> Provider:
 
 
 def _households(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-    """Households on the register with at least one living member on the date, per village."""
-    from core.models import HouseholdMember
+    """Households on the register with at least one living member on the date, per village.
 
-    annotations = {
-        f"n{index}": Count("household_id", distinct=True, filter=_alive_on(day, "person__"))
-        for index, day in enumerate(dates)
-    }
-    rows = (
-        HouseholdMember.objects.filter(household__region__code__startswith=prefix)
-        .values("household__region_id")
-        .order_by()
-        .annotate(**annotations)
-        .values_list("household__region_id", *annotations)
+    Two levels in one statement: each household is alive or not on each date (one pass over the
+    members), then households are counted per village — not COUNT(DISTINCT …) per date, which
+    sorts all members once per date.
+    """
+    from django.db import connection
+
+    from core.models import Household, HouseholdMember, Person
+
+    ops = connection.ops
+    member, household, person = (ops.quote_name(m._meta.db_table) for m in (HouseholdMember, Household, Person))
+    flags = ", ".join(
+        f"MAX(CASE WHEN p.birth_date <= %s AND (p.death_date IS NULL OR p.death_date > %s) THEN 1 ELSE 0 END) AS a{i}"
+        for i in range(len(dates))
     )
+    sums = ", ".join(f"SUM(a{i})" for i in range(len(dates)))
+    sql = (
+        f"SELECT region_id, {sums} FROM ("
+        f"SELECT h.region_id AS region_id, {flags} FROM {member} m "
+        f"JOIN {household} h ON h.id = m.household_id JOIN {person} p ON p.id = m.person_id "
+        f"WHERE h.region_id LIKE %s GROUP BY h.id, h.region_id) t GROUP BY region_id"
+    )
+    params: list[object] = []
+    for day in dates:
+        value = ops.adapt_datefield_value(day)
+        params += [value, value]
+    params.append(prefix + "%")
     result: dict[tuple[str, datetime.date], Decimal] = {}
-    for region, *counts in rows:
-        for day, count in zip(dates, counts, strict=True):
-            result[(region, day)] = Decimal(count)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for region, *counts in cursor.fetchall():
+            for day, count in zip(dates, counts, strict=True):
+                result[(region, day)] = Decimal(count or 0)
     return result
 
 
@@ -305,6 +321,9 @@ def _register_defaults() -> None:
         ("social_org_subsidy_income", "社会组织政府补助收入", "万元", SUM, "orgs"),
         ("cloud_households", "注册社区云家庭数", "户", SUM, "community"),
         ("charities", "慈善组织数", "家", SUM, "orgs"),
+        ("social_work_station_townships", "已成立社会工作服务站的乡镇数", "个", SUM, "workforce"),
+        ("social_work_stations", "社会工作服务站数", "个", SUM, "workforce"),
+        ("station_social_workers", "社会工作服务站持证专业社会工作人员数", "人", SUM, "workforce"),
         ("elder_activity_facilities", "标准化老年活动设施数", "个", SUM, "eldercare"),
         ("neighbourhood_points", "示范村组睦邻点数", "个", SUM, "eldercare"),
         ("visit_target_elders", "无子女、高龄、独居老年人数", "人", SUM, "eldercare"),

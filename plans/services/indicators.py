@@ -9,6 +9,7 @@ plan's snapshots are replaced in one transaction.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -203,6 +204,8 @@ FORMULA_RULES: list[FormulaRule] = [
     FormulaRule(("社区社会组织",), "社区社会组织数", "社会组织数", 100),
     FormulaRule(("小型墓",), "小型墓（≤0.6平方米）安葬量", "安葬总量", 100),
     FormulaRule(("慈善组织",), "慈善组织数"),
+    FormulaRule(("社会工作服务站", "乡镇"), "已成立社会工作服务站的乡镇数"),
+    FormulaRule(("服务站", "配备"), "社会工作服务站持证专业社会工作人员数", "社会工作服务站数", note="每站平均人数"),
     FormulaRule(("老年活动设施",), "标准化老年活动设施数", "村（居）委会数", note="每个村（居）委会平均拥有的设施数"),
     FormulaRule(("睦邻点",), "示范村组睦邻点数"),
     FormulaRule(("探访",), "接受村（社区）探访的无子女、高龄、独居老年人数", "无子女、高龄、独居老年人数", 100),
@@ -545,7 +548,7 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
         if on_progress:
             on_progress(step, total_steps)
     now = timezone.now()
-    rows: list[Snapshot] = []
+    rows: list[tuple[Any, ...]] = []
     baseline_year = years[0]
     for indicator in indicators:
         p = parsed.get(indicator.key)
@@ -575,26 +578,24 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
                     target_year=target_year,
                 )
                 rows.append(
-                    Snapshot(
-                        plan=plan,
-                        indicator_key=indicator.key,
-                        region_id=region,
-                        year=year,
-                        value=c.value,
-                        numerator=c.numerator,
-                        denominator=c.denominator,
-                        inputs=c.inputs,
-                        reason=c.reason,
-                        formula_version=p.formula.version if p else None,
-                        status=verdict.status,
-                        progress=verdict.progress,
-                        expected=verdict.expected,
-                        computed_at=now,
+                    (
+                        plan.pk,
+                        indicator.key,
+                        region,
+                        year,
+                        c.value,
+                        c.numerator,
+                        c.denominator,
+                        json.dumps(c.inputs, ensure_ascii=False),
+                        c.reason,
+                        p.formula.version if p else None,
+                        verdict.status,
+                        verdict.progress,
+                        verdict.expected,
+                        now,
                     )
                 )
-    with transaction.atomic():
-        Snapshot.objects.filter(plan=plan).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=5000)
+    write_snapshots(plan, rows)
     if on_progress:
         on_progress(total_steps, total_steps)
     return {
@@ -606,6 +607,53 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
         "items": len(codes),
         "formula_errors": errors,
     }
+
+
+SNAPSHOT_COLUMNS = [
+    "plan_id",
+    "indicator_key",
+    "region_id",
+    "year",
+    "value",
+    "numerator",
+    "denominator",
+    "inputs",
+    "reason",
+    "formula_version",
+    "status",
+    "progress",
+    "expected",
+    "computed_at",
+]
+
+
+def write_snapshots(plan: Plan, rows: list[tuple[Any, ...]]) -> None:
+    """Replace the plan's snapshots in one transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    Tens of thousands of rows per plan; building model instances and Django's INSERT for them
+    cost more than the whole computation, so the rows go to the database as plain tuples.
+    """
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in SNAPSHOT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE plan_id = %s", [plan.pk])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        ops = connection.ops
+        decimal_at = [SNAPSHOT_COLUMNS.index(c) for c in ("value", "numerator", "denominator", "progress", "expected")]
+        adapted = []
+        for row in rows:
+            values = list(row)
+            for index in decimal_at:
+                if values[index] is not None:
+                    values[index] = str(values[index])
+            values[-1] = ops.adapt_datetimefield_value(values[-1])
+            adapted.append(values)
+        placeholders = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted)
 
 
 def snapshots_recompute(*, plan: Plan, acting_user: User | None) -> Job:

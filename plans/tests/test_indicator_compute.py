@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from plans.choices import Comparator, IndicatorStatus
 from plans.models import Formula, Snapshot
 from plans.services.indicators import assess, compute_plan, ensure_formulas, formula_set
-from plans.tests.indicator_world import DISTRICT, TOWNSHIP_1, TOWNSHIP_2, VILLAGE_A, VILLAGE_B, build_world
+from plans.tests.indicator_world import DISTRICT, TOWNSHIP_1, TOWNSHIP_2, VILLAGE_A, VILLAGE_B, VILLAGE_C, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_formula_versions_and_validation(world: Any) -> None:
 
 
 def test_every_seed_indicator_gets_a_formula(make_user: Callable[..., Any]) -> None:
-    """All 17 Chongming and 12 Baoshan indicators and Lufeng's prose targets are linked."""
+    """All 17 Chongming and 12 Baoshan indicators and Lufeng's 13 prose targets are linked."""
     from pathlib import Path
 
     from core.models import Region
@@ -167,10 +167,37 @@ def test_every_seed_indicator_gets_a_formula(make_user: Callable[..., Any]) -> N
     actor = make_user("importer", "district_admin", "310151")
     fixtures = Path(__file__).parent / "fixtures"
     expected = {"002_e3fdff5c98763175.txt": ("310151", 17), "004_7195df48b736ee37.txt": ("310113", 12)}
-    expected["003_5b69f9013e4c5d9b.txt"] = ("532302", 11)
+    expected["003_5b69f9013e4c5d9b.txt"] = ("532302", 13)
     for name, (region, count) in expected.items():
         region_obj = Region.objects.get(code=region)
         version, _ = plan_import_file(path=fixtures / name, region=region_obj, acting_user=actor)
         counts = ensure_formulas(version, acting_user=actor)
         assert counts == {"created": count, "kept": 0, "unmatched": 0}, name
         assert Formula.objects.filter(plan=version.plan, is_current=True).count() == count
+
+
+def test_households_count_those_with_a_living_member(
+    make_user: Callable[..., Any], make_person: Callable[..., Any]
+) -> None:
+    import datetime
+
+    from conftest import next_id_number
+    from core.models import Household, HouseholdMember, Region
+    from plans.data_items import get_item
+
+    region = Region.objects.get(code=VILLAGE_A)
+    died = make_person(region=VILLAGE_A, death_date=datetime.date(2021, 5, 1))
+    alive = make_person(region=VILLAGE_A)
+    child = make_person(region=VILLAGE_C, id_number=next_id_number(datetime.date(2022, 1, 1)))
+    for number, members, where in (("H1", [died], region), ("H2", [alive], region), ("H3", [child], None)):
+        household = Household.objects.create(number=number, region=where or Region.objects.get(code=VILLAGE_C))
+        for person in members:
+            HouseholdMember.objects.create(
+                household=household, person=person, relation="head", joined_on=datetime.date(2000, 1, 1)
+            )
+    days = [datetime.date(2020, 12, 31), datetime.date(2021, 12, 31), datetime.date(2022, 12, 31)]
+    provider = get_item("households").provider
+    assert provider is not None
+    values = provider("310151", days)
+    assert [values[(VILLAGE_A, d)] for d in days] == [2, 1, 1]
+    assert [values[(VILLAGE_C, d)] for d in days] == [0, 0, 1]
