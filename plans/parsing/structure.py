@@ -249,6 +249,14 @@ def _group_rows(cells: list[Cell], width: int, problems: list[dict[str, Any]]) -
         rows.append(row)
         index += width
         expected += 1
+    if index < len(cells) and _INT_RE.fullmatch(cells[index].text) and int(cells[index].text) > expected:
+        # A skipped number (a row lost in conversion) ends the table here: say so rather than stop quietly.
+        problems.append(
+            {
+                "line": cells[index].line,
+                "message": f"序号应为{expected}，此处为{cells[index].text}：表格在此中断，其后的行未作为指标读取",
+            }
+        )
     return rows, index
 
 
@@ -338,6 +346,13 @@ def _read_tsv_table(lines: list[str], start: int, problems: list[dict[str, Any]]
             blanks = 0
             continue
         if not _is_seq(fields[0], expected) or len(fields) < 2:
+            if len(fields) >= max(2, width - 1):
+                problems.append(
+                    {
+                        "line": number + 1,
+                        "message": f"该行看似表格行，但序号“{fields[0]}”不是应有的{expected}：表格在此中断，其后的行未作为指标读取",
+                    }
+                )
             break
         line_no = number + 1
         # A row broken over lines (page break inside a row): join the next lines until it is complete.

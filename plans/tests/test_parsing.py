@@ -423,3 +423,22 @@ def test_unreadable_files_are_refused_with_a_reason(name: str, content: bytes, m
         assert str(caught.value) == message
     else:
         assert str(caught.value).startswith("无法读取 docx 文件")
+
+
+def test_a_skipped_sequence_number_is_reported_where_the_table_stops() -> None:
+    text = seed_text("002").replace("\n11\t儿童福利社会工作", "\n12a\t儿童福利社会工作")
+    result = parse_document(text)
+    assert len(result["indicators"]) == 10
+    line = text.split("\n").index(next(x for x in text.split("\n") if x.startswith("12a\t"))) + 1
+    assert {
+        "line": line,
+        "message": "该行看似表格行，但序号“12a”不是应有的11：表格在此中断，其后的行未作为指标读取",
+    } in result["problems"]
+    lines = seed_text("000").split("\n")
+    start = lines.index("9")
+    del lines[start : start + 14]  # row 9 (7 cells, each followed by a blank line) gone
+    cut = parse_document("\n".join(lines))
+    assert len(cut["indicators"]) == 8
+    assert {"line": start + 1, "message": "序号应为9，此处为10：表格在此中断，其后的行未作为指标读取"} in cut[
+        "problems"
+    ]
