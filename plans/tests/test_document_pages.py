@@ -277,3 +277,18 @@ def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callab
     assert report["projects"][1]["spent_wan_yuan"] == "300.00"
     assert report["project_totals"]["planned_wan_yuan"] == "235835.00"
     assert len(report["indicators"]) == 13
+
+
+def test_evaluation_for_a_township_and_refused_outside_the_plan(
+    make_user: Callable[..., Any], make_person: Callable[..., Any]
+) -> None:
+    world = build_world(make_user, make_person)
+    compute_plan(world.plan)
+    staff = make_user("eval-staff", "district_staff", DISTRICT)
+    client = client_for(staff)
+    page = client.get(f"/plans/{world.plan.pk}/evaluation/mid/")
+    codes = [r.code for r in page.context["regions"]]
+    assert codes[0] == DISTRICT and "310151101" in codes and all(c.startswith(DISTRICT) for c in codes)
+    township = client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310151101"})
+    assert township.context["report"]["region_code"] == "310151101"
+    assert client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310113"}).status_code == 404

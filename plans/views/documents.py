@@ -239,6 +239,17 @@ def _evaluation(request: AuthedRequest, pk: int, stage: str) -> dict[str, Any]:
 def evaluation(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
     report = _evaluation(request, pk, stage)
     chart = exports.evaluation_chart_data(report)
+    plan = report["plan"]
+    # The plan's region and the townships in it that the user may see (an evaluation per township).
+    regions = [
+        r
+        for r in user_regions(request.user, PlanPerm.VIEW_PLAN, ("county", "township"))
+        if r.code.startswith(plan.region_id)
+    ]
+    if not any(r.code == plan.region_id for r in regions) and has_perm(
+        request.user, PlanPerm.VIEW_PLAN, plan.region_id
+    ):
+        regions.insert(0, plan.region)
     return render(
         request,
         "plans/evaluation.html",
@@ -246,6 +257,7 @@ def evaluation(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
             "report": report,
             "chart": chart,
             "region_label": region_label(report["region_code"]),
+            "regions": regions,
             "query": request.GET.urlencode(),
             "can_manage": has_perm(request.user, PlanPerm.MANAGE_PLAN, report["plan"].region_id),
         },
