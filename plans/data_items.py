@@ -200,7 +200,7 @@ def _households(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, 
         f"JOIN {household} h ON h.id = m.household_id JOIN {person} p ON p.id = m.person_id "
         f"WHERE h.region_id LIKE %s GROUP BY h.id, h.region_id) t GROUP BY region_id"
     )
-    params: list[object] = []
+    params: list[Any] = []
     for day in dates:
         value = ops.adapt_datefield_value(day)
         params += [value, value]
