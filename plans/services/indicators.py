@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -39,7 +40,7 @@ FACTORS = {Decimal(1), Decimal(100), Decimal(1000), Decimal(10000)}
 # --- Formulas -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParsedFormula:
     formula: Formula
     numerator: Node
@@ -47,9 +48,14 @@ class ParsedFormula:
     # formula name -> data item
     items: dict[str, DataItem]
 
-    @property
+    @cached_property
     def item_codes(self) -> list[str]:
         return sorted({item.code for item in self.items.values()})
+
+    @cached_property
+    def names(self) -> dict[int, list[str]]:
+        """The item names of the numerator (key 0) and the denominator (key 1), parsed once."""
+        return {0: item_names(self.numerator), 1: item_names(self.denominator) if self.denominator else []}
 
     def readable(self) -> str:
         def label(name: str) -> str:
@@ -401,9 +407,8 @@ class Computed:
 
 
 def _expression_value(
-    node: Node, items: dict[str, DataItem], values: dict[str, Decimal | None], rule: str
+    node: Node, names: list[str], items: dict[str, DataItem], values: dict[str, Decimal | None], rule: str
 ) -> tuple[Decimal | None, str]:
-    names = item_names(node)
     missing = [items[name].name for name in names if values.get(items[name].code) is None]
     if missing and (rule == MissingRule.NO_VALUE or (rule == MissingRule.SKIP and len(missing) == len(names))):
         return None, "缺少数据：" + "、".join(missing)
@@ -418,12 +423,14 @@ def compute_one(parsed: ParsedFormula, values: dict[str, Decimal | None]) -> Com
     """One indicator for one region and year from its items' (already aggregated) values."""
     formula = parsed.formula
     inputs = {item.name: _plain(values.get(item.code)) for item in parsed.items.values()}
-    numerator, reason = _expression_value(parsed.numerator, parsed.items, values, formula.missing_rule)
+    numerator, reason = _expression_value(parsed.numerator, parsed.names[0], parsed.items, values, formula.missing_rule)
     if parsed.denominator is None:
         if numerator is None:
             return Computed(None, None, None, reason, inputs)
         return Computed(_store(numerator * formula.factor), _store(numerator), None, "", inputs)
-    denominator, den_reason = _expression_value(parsed.denominator, parsed.items, values, formula.missing_rule)
+    denominator, den_reason = _expression_value(
+        parsed.denominator, parsed.names[1], parsed.items, values, formula.missing_rule
+    )
     if numerator is None:
         return Computed(None, None, _store(denominator), reason, inputs)
     if denominator is None:
@@ -643,6 +650,7 @@ def write_snapshots(plan: Plan, rows: list[tuple[Any, ...]]) -> None:
                     copy.write_row(row)
             return
         ops = connection.ops
+        stamp = ops.adapt_datetimefield_value(rows[0][-1]) if rows else None
         decimal_at = [SNAPSHOT_COLUMNS.index(c) for c in ("value", "numerator", "denominator", "progress", "expected")]
         adapted = []
         for row in rows:
@@ -650,7 +658,7 @@ def write_snapshots(plan: Plan, rows: list[tuple[Any, ...]]) -> None:
             for index in decimal_at:
                 if values[index] is not None:
                     values[index] = str(values[index])
-            values[-1] = ops.adapt_datetimefield_value(values[-1])
+            values[-1] = stamp
             adapted.append(values)
         placeholders = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted)

@@ -7,8 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core.management import call_command
 
+from plans import data_items
 from plans.demo_indicators import build_demo
 from plans.models import Formula, ManualValue, Plan, Snapshot
+from plans.services.indicators import parse_formula
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +23,12 @@ def test_demo_reproduces_the_2020_baseline_column_and_is_idempotent() -> None:
     indicators = list(plan.current_version.indicators.order_by("seq"))  # type: ignore[union-attr]
     assert len(indicators) == 17
     rows = {s.indicator_key: s for s in Snapshot.objects.filter(plan=plan, region_id="310151", year=2020)}
+    formulas = {f.indicator_key: parse_formula(f) for f in Formula.objects.filter(plan=plan, is_current=True)}
     for indicator in indicators:
         snapshot = rows[indicator.key]
+        items = [data_items.effective_item(code) for code in formulas[indicator.key].item_codes]
+        if any(item.is_live and item.pending_app for item in items):
+            continue  # provided by another app now: its own demo builder calibrates it
         assert snapshot.value is not None, indicator.name
         places = Decimal(indicator.baseline_text).as_tuple().exponent
         shown = snapshot.value.quantize(Decimal(1).scaleb(places), rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
