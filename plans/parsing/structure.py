@@ -642,7 +642,9 @@ def _toc_lines(lines: list[str]) -> set[int]:
 
 
 _FOOTNOTE_RE = re.compile(r"^[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]")
-_MARKER_RE = re.compile(r"[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+_MARKER_RE = re.compile(r"[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]+|\*\*")  # footnote marks; bold markup left by conversion
+# The distribution list and print line that close an official document (抄送：… / …印发) are not plan text.
+_DOCUMENT_END_RE = re.compile(r"^(?:抄送[：:]|主送[：:]|.{0,30}\d{4}年\d{1,2}月\d{1,2}日印发$)")
 
 
 def outline(lines: list[str], skip: set[int]) -> list[dict[str, Any]]:
@@ -664,6 +666,8 @@ def outline(lines: list[str], skip: set[int]) -> list[dict[str, Any]]:
         text = norm(_BOOKMARK_RE.sub("", raw))
         if not text or _FOOTNOTE_RE.match(text):
             continue
+        if _DOCUMENT_END_RE.match(text):
+            break
         heading = None
         for style, pattern in _HEADING_STYLES:
             match = pattern.match(text)

@@ -189,6 +189,20 @@ def test_version_diff_of_chongming_draft_and_final() -> None:
     pieces = reworded["基层政权建设"]["pieces"]
     assert any(p["old"] == "" and p["new"] == "居" and p["before"].endswith("做实村") for p in pieces)
     assert diff["counts"]["tasks_removed"] == 0
+    # Only real rewordings: bold markup, footnote marks, punctuation width and the issued document's
+    # distribution list (抄送…) do not count.
+    assert sorted(reworded) == sorted(
+        [
+            "社区治理体系创新发展",
+            "村居治理和服务",
+            "基层政权建设",
+            "社会组织建设管理",
+            "福利彩票",
+            "社会福利体系",
+            "社区事务受理中心建设",
+            "民政专业工作队伍建设",
+        ]
+    )
 
 
 @pytest.mark.django_db
