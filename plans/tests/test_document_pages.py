@@ -292,3 +292,23 @@ def test_evaluation_for_a_township_and_refused_outside_the_plan(
     township = client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310151101"})
     assert township.context["report"]["region_code"] == "310151101"
     assert client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310113"}).status_code == 404
+
+
+def test_plan_list_filters_shared_by_page_and_api(
+    staff: Any, chongming: Plan, make_user: Callable[..., Any], api_token: Callable[[Any], str]
+) -> None:
+    city = make_user("city-staff", "district_staff", "31")
+    plan_import_file(path=SEED["004"], region=Region.objects.get(code="310113"), acting_user=city)
+    client = api_client(api_token(city))
+    titles = lambda query: [p["title"] for p in client.get("/api/v1/plans/documents", query).json()["results"]]  # noqa: E731
+    assert titles({}) == ["宝山区民政事业发展“十四五”规划", "崇明区民政事业发展“十四五”规划"]
+    assert titles({"q": "宝山"}) == ["宝山区民政事业发展“十四五”规划"]
+    assert titles({"region": DISTRICT}) == ["崇明区民政事业发展“十四五”规划"]
+    assert titles({"year": 2030}) == []
+    assert titles({"year": 2023}) == ["宝山区民政事业发展“十四五”规划", "崇明区民政事业发展“十四五”规划"]
+    bad = client.get("/api/v1/plans/documents", {"year": "x"})
+    assert bad.status_code == 422
+    page = client_for(city).get("/plans/", {"q": "宝山"})
+    assert [p.title for p in page.context["plans"]] == ["宝山区民政事业发展“十四五”规划"]
+    # The Chongming staff do not see Baoshan's plan.
+    assert [p.title for p in client_for(staff).get("/plans/").context["plans"]] == ["崇明区民政事业发展“十四五”规划"]
