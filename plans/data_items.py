@@ -365,49 +365,121 @@ def effective_item(code: str) -> DataItem:
     return item
 
 
+_RESULTS: dict[tuple[Any, str, datetime.date], Any] = {}
+
+
+def forget_results() -> None:
+    """Drop the answers of per-township selectors (at the start of each recompute)."""
+    _RESULTS.clear()
+
+
+def per_township(function: Callable[[str, datetime.date], Any], pick: Callable[[Any], Any] | None = None) -> Provider:
+    """A provider from an app's ``function(region_prefix, on_date)`` that answers for one region:
+    called once per township (乡镇/街道, farms and parks included) and date, its values add up to
+    the district. Villages then have no value of their own (the drill-down stops at townships).
+    Results are kept for the recompute (see :func:`forget_results`) so that items read from the
+    same function (beds by kind) share one call."""
+
+    def provide(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+        from core.choices import RegionLevel
+        from core.models import Region
+
+        townships = list(
+            Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP).values_list("code", flat=True)
+        )
+        result: dict[tuple[str, datetime.date], Decimal] = {}
+        for day in dates:
+            for code in townships or [prefix]:
+                key = (function, code, day)
+                if key not in _RESULTS:
+                    _RESULTS[key] = function(code, day)
+                value = pick(_RESULTS[key]) if pick else _RESULTS[key]
+                if value:
+                    result[(code, day)] = Decimal(value)
+        return result
+
+    return provide
+
+
+# (item code, app module, function name, pick from its result, what the UI says)
+APP_SELECTORS: list[tuple[str, str, str, Callable[[Any], Any] | None, str]] = [
+    ("dibao_recipients", "assistance.selectors", "dibao_recipient_count", None, "社会救助 低保在保人员（当日在保）"),
+    ("beds_total", "eldercare.selectors", "data_bed_counts", lambda r: r["total"], "养老服务 在营机构与社区床位"),
+    ("nursing_beds", "eldercare.selectors", "data_bed_counts", lambda r: r["nursing"], "养老服务 护理型床位"),
+    ("dementia_beds", "eldercare.selectors", "data_bed_counts", lambda r: r["dementia"], "养老服务 认知障碍照护床位"),
+    ("meal_capacity", "eldercare.selectors", "data_meal_capacity", None, "养老服务 助餐点与长者食堂日供餐能力"),
+    (
+        "caregivers",
+        "eldercare.selectors",
+        "data_caregiver_certification",
+        lambda r: r["total"],
+        "养老服务 在岗养老护理员",
+    ),
+    (
+        "certified_caregivers",
+        "eldercare.selectors",
+        "data_caregiver_certification",
+        lambda r: r["certified"],
+        "养老服务 持证养老护理员",
+    ),
+    (
+        "rehab_aid_townships",
+        "eldercare.selectors",
+        "data_rehab_rental_township_coverage",
+        lambda r: r["covered"],
+        "养老服务 康复辅具租赁服务点",
+    ),
+    (
+        "rehab_aid_consultants",
+        "eldercare.selectors",
+        "data_rehab_advisor_count",
+        None,
+        "养老服务 持证康复辅助技术咨询师",
+    ),
+    ("care_institutions", "eldercare.selectors", "data_institution_count", None, "养老服务 在营养老机构"),
+    ("elder_canteens", "eldercare.selectors", "data_canteen_count", None, "养老服务 长者食堂"),
+    ("elder_activity_facilities", "eldercare.selectors", "data_activity_room_count", None, "养老服务 标准化老年活动室"),
+]
+
+
 def adopt_app_selectors() -> None:
     """Switch items to live data when an app exposes the selector we know how to call.
 
-    ``assistance.selectors.dibao_recipient_counts(prefix, on_date) -> {region_code: count}`` (one
-    query for all regions) is preferred; a per-region ``dibao_recipient_count(region_code,
-    on_date)`` is called for the townships of the district (a few dozen calls a year).
-    Apps may instead call :func:`register_provider` themselves.
+    A selector ``f(region_prefix, on_date)`` answering for one region is called per township
+    (:func:`per_township`); an app may instead register a set-based provider itself with
+    :func:`register_provider` (one query for all regions), which takes precedence. For 低保,
+    ``assistance.selectors.dibao_recipient_counts(prefix, on_date) -> {region_code: count}``
+    (grouped, one query) is preferred to the per-region ``dibao_recipient_count``.
     """
     import importlib
 
-    try:
-        selectors = importlib.import_module("assistance.selectors")
-    except ImportError:
-        return
-    if _ITEMS["dibao_recipients"].provider is not None:
-        return
-    grouped = getattr(selectors, "dibao_recipient_counts", None)
-    single = getattr(selectors, "dibao_recipient_count", None)
-    if grouped is not None:
+    modules: dict[str, Any] = {}
+    for code, module_name, function_name, pick, label in APP_SELECTORS:
+        if _ITEMS[code].provider is not None:
+            continue
+        if module_name not in modules:
+            try:
+                modules[module_name] = importlib.import_module(module_name)
+            except ImportError:
+                modules[module_name] = None
+        module = modules[module_name]
+        if module is None:
+            continue
+        if code == "dibao_recipients" and hasattr(module, "dibao_recipient_counts"):
+            grouped = module.dibao_recipient_counts
 
-        def provide_grouped(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-            return {
-                (code, day): Decimal(count) for day in dates for code, count in grouped(prefix, day).items() if count
-            }
+            def provide_grouped(
+                prefix: str, dates: Sequence[datetime.date], grouped: Any = grouped
+            ) -> dict[tuple[str, datetime.date], Decimal]:
+                return {
+                    (region, day): Decimal(count)
+                    for day in dates
+                    for region, count in grouped(prefix, day).items()
+                    if count
+                }
 
-        register_provider("dibao_recipients", provide_grouped, "社会救助 低保在保人员（当日在保）")
-    elif single is not None:
-
-        def provide_single(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-            from core.choices import RegionLevel
-            from core.models import Region
-
-            townships = list(
-                Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP).values_list(
-                    "code", flat=True
-                )
-            )
-            result: dict[tuple[str, datetime.date], Decimal] = {}
-            for day in dates:
-                for code in townships or [prefix]:
-                    count = single(code, day)
-                    if count:
-                        result[(code, day)] = Decimal(count)
-            return result
-
-        register_provider("dibao_recipients", provide_single, "社会救助 低保在保人员（当日在保）")
+            register_provider(code, provide_grouped, label)
+            continue
+        function = getattr(module, function_name, None)
+        if function is not None:
+            register_provider(code, per_township(function, pick), label)

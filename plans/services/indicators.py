@@ -13,8 +13,8 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -533,6 +533,7 @@ def current_formulas(plan: Plan) -> dict[str, Formula]:
 
 def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Recompute every indicator of the plan for its region and all regions below, every year."""
+    data_items.forget_results()
     years = plan_years(plan)
     regions = plan_region_codes(plan)
     indicators = current_indicators(plan)

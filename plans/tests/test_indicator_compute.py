@@ -201,3 +201,30 @@ def test_households_count_those_with_a_living_member(
     values = provider("310151", days)
     assert [values[(VILLAGE_A, d)] for d in days] == [2, 1, 1]
     assert [values[(VILLAGE_C, d)] for d in days] == [0, 0, 1]
+
+
+def test_an_app_selector_answering_per_region_becomes_a_live_item(world: Any) -> None:
+    """When an app exposes f(prefix, on_date), the item is computed per township and added up."""
+    import datetime
+
+    from plans import data_items
+
+    calls: list[tuple[str, datetime.date]] = []
+
+    def beds(prefix: str, on: datetime.date) -> dict[str, int]:
+        calls.append((prefix, on))
+        per_township = {TOWNSHIP_1: {"total": 10, "nursing": 4}, TOWNSHIP_2: {"total": 30, "nursing": 11}}
+        return per_township.get(prefix, {"total": 0, "nursing": 0})
+
+    saved = {code: data_items.get_item(code) for code in ("beds_total", "nursing_beds")}
+    try:
+        data_items.register_provider("beds_total", data_items.per_township(beds, lambda r: r["total"]), "测试")
+        data_items.register_provider("nursing_beds", data_items.per_township(beds, lambda r: r["nursing"]), "测试")
+        compute_plan(world.plan)
+    finally:
+        data_items._ITEMS.update(saved)
+    district = snap(NURSING, DISTRICT, 2020)
+    assert (district.numerator, district.denominator, district.value) == (Decimal(15), Decimal(40), Decimal("37.5"))
+    assert snap(NURSING, TOWNSHIP_2, 2023).value == Decimal("36.666667")
+    # 21 townships × 6 years, one call each, shared by the two items.
+    assert len(calls) == 21 * 6
