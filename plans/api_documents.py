@@ -127,6 +127,16 @@ class ProgressIn(Schema):
     note: str = ""
 
 
+class NoteIn(Schema):
+    note: str
+
+
+class NoteOut(Schema):
+    indicator_key: str
+    stage: str
+    note: str
+
+
 class ProgressOut(Schema):
     project_key: str
     year: int
@@ -408,6 +418,7 @@ def evaluation(request: HttpRequest, plan_id: int, stage: str, region: str = "")
                 "status_label": r["status_label"],
                 "progress": _plain(r["progress"]),
                 "notes": r["notes"],
+                "staff_note": r["staff_note"],
             }
             for r in report["rows"]
         ],
@@ -421,3 +432,17 @@ def evaluation(request: HttpRequest, plan_id: int, stage: str, region: str = "")
         ],
         "project_totals": {k: _plain(v) for k, v in totals.items()},
     }
+
+
+@router.put(
+    "/documents/{plan_id}/evaluation/{stage}/notes/{key}",
+    response=NoteOut,
+    summary="填写（或以空文本删除）某指标的评估说明",
+)
+def evaluation_note(request: HttpRequest, plan_id: int, stage: str, key: str, data: NoteIn) -> Any:
+    user = _require(request, PlanPerm.MANAGE_PLAN)
+    plan = get_plan_or_404(user, plan_id, PlanPerm.VIEW_PLAN)
+    if not has_perm(user, PlanPerm.MANAGE_PLAN, plan.region_id):
+        raise PermissionDenied("您无权填写该规划的评估说明")
+    row = svc.evaluation_note_set(plan=plan, stage=stage, indicator_key=key, note=data.note, acting_user=user)
+    return {"indicator_key": key, "stage": stage, "note": row.note if row else ""}

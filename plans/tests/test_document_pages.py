@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -312,3 +313,52 @@ def test_plan_list_filters_shared_by_page_and_api(
     assert [p.title for p in page.context["plans"]] == ["宝山区民政事业发展“十四五”规划"]
     # The Chongming staff do not see Baoshan's plan.
     assert [p.title for p in client_for(staff).get("/plans/").context["plans"]] == ["崇明区民政事业发展“十四五”规划"]
+
+
+def test_evaluation_notes_by_page_and_api(
+    staff: Any, chongming: Plan, make_user: Callable[..., Any], api_token: Callable[[Any], str]
+) -> None:
+    client = client_for(staff)
+    key = "认知障碍照护床位数"
+    saved = client.post(f"/plans/{chongming.pk}/evaluation/mid/notes/{key}/", {"note": "新建两家认知症照护单元"})
+    assert saved.status_code == 302
+    assert saved["Location"] == f"/plans/{chongming.pk}/evaluation/mid/#ind-{quote(key)}"
+    page = client.get(f"/plans/{chongming.pk}/evaluation/mid/")
+    row = next(r for r in page.context["report"]["rows"] if r["indicator"].key == key)
+    assert row["staff_note"] == "新建两家认知症照护单元"
+    assert "新建两家认知症照护单元" in page.content.decode()
+    # The final evaluation has its own notes.
+    final = client.get(f"/plans/{chongming.pk}/evaluation/final/").context["report"]
+    assert next(r for r in final["rows"] if r["indicator"].key == key)["staff_note"] == ""
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{chongming.pk}/evaluation/mid/export.xlsx").content))[
+        "指标中期评估"
+    ]
+    fifth = next(v for v in sheet.iter_rows(values_only=True) if v[0] == 5)
+    assert fifth[-1] == "新建两家认知症照护单元"
+    api = api_client(api_token(staff))
+    put = api.put(
+        f"/api/v1/plans/documents/{chongming.pk}/evaluation/mid/notes/{key}",
+        data={"note": "  "},
+        content_type="application/json",
+    )
+    assert put.status_code == 200 and put.json() == {"indicator_key": key, "stage": "mid", "note": ""}
+    assert not chongming.evaluation_notes.exists()
+    unknown = api.put(
+        f"/api/v1/plans/documents/{chongming.pk}/evaluation/half/notes/nokey",
+        data={"note": "x"},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == {
+        "stage": ["评估阶段应为中期评估（mid）或总结评估（final）"],
+        "indicator_key": ["该指标不在规划现行版本中"],
+    }
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="plans.evaluation_note")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["plans.evaluation_note.set", "plans.evaluation_note.delete"]
+    viewer = make_user("township-viewer", "township_officer", "310151101")
+    refused = client_for(viewer).post(f"/plans/{chongming.pk}/evaluation/mid/notes/{key}/", {"note": "x"})
+    assert refused.status_code == 403

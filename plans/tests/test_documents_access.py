@@ -23,7 +23,7 @@ from core.tests.matrix import (
     list_access,
     object_access,
 )
-from plans.models import Indicator, KeyProjectProgress, Plan, PlanVersion
+from plans.models import EvaluationNote, Indicator, KeyProjectProgress, Plan, PlanVersion
 from plans.services.documents import plan_import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,6 +65,7 @@ def _snapshot(world: World) -> tuple[Any, ...]:
         tuple(KeyProjectProgress.objects.order_by("id").values_list("year", "spent_wan_yuan", "beds_delivered")),
         AuditEvent.objects.count(),
         StoredFile.objects.count(),
+        tuple(EvaluationNote.objects.order_by("id").values_list("stage", "indicator_key", "note")),
     )
 
 
@@ -119,6 +120,18 @@ WEB = [
         "post",
         lambda w: f"/plans/{w.projects_plan.pk}/projects/{w.project_key}/progress/",
         data=_progress,
+        expect=object_access(),
+        success=302,
+    ),
+]
+
+WEB += [
+    Case(
+        "web-evaluation-note",
+        "plans",
+        "post",
+        lambda w: f"/plans/{w.plan.pk}/evaluation/mid/notes/低保人数占户籍人口数比重/",
+        data=lambda w: {"note": "低保动态管理，比重基本稳定"},
         expect=object_access(),
         success=302,
     ),
@@ -186,6 +199,18 @@ API = [
         data=_progress,
         expect=object_access(),
         success=201,
+    ),
+]
+
+API += [
+    Case(
+        "api-evaluation-note",
+        "plans",
+        "put",
+        lambda w: f"/api/v1/plans/documents/{w.plan.pk}/evaluation/final/notes/低保人数占户籍人口数比重",
+        api=True,
+        data=lambda w: {"note": "已达标"},
+        expect=object_access(),
     ),
 ]
 

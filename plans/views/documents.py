@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from core.forms import apply_service_errors
 from core.models import Region, StoredFile
@@ -219,8 +220,6 @@ def project_progress(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
 
 
 def plan_detail_url(plan: Plan) -> str:
-    from django.urls import reverse
-
     return reverse("plans:plan_detail", args=[plan.pk])
 
 
@@ -262,6 +261,27 @@ def evaluation(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
             "can_manage": has_perm(request.user, PlanPerm.MANAGE_PLAN, report["plan"].region_id),
         },
     )
+
+
+@require_perm(PlanPerm.MANAGE_PLAN)
+def evaluation_note(request: AuthedRequest, pk: int, stage: str, key: str) -> HttpResponse:
+    """Save staff's assessment of one indicator (a POST from the evaluation page)."""
+    plan = get_plan_or_404(request.user, pk, PlanPerm.VIEW_PLAN)
+    if not has_perm(request.user, PlanPerm.MANAGE_PLAN, plan.region_id):
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect("plans:evaluation", pk=plan.pk, stage=stage)
+    try:
+        svc.evaluation_note_set(
+            plan=plan, stage=stage, indicator_key=key, note=request.POST.get("note", ""), acting_user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "评估说明已保存")
+    region = request.POST.get("region", "")
+    suffix = f"?region={quote(region)}" if region else ""
+    return redirect(f"{reverse('plans:evaluation', args=[plan.pk, stage])}{suffix}#ind-{quote(key)}")
 
 
 @require_perm(PlanPerm.VIEW_PLAN)
