@@ -10,7 +10,9 @@ live by itself and the dashboard says so; nothing in the formulas changes.
 
 A provider is ``provider(region_prefix, dates) -> {(region_code, date): value}``: one set-based
 query per item for every region and every date, returning values at the finest level it knows
-(villages, or townships), never the same people under two codes. The engine adds them up to
+(villages, or townships), never the same people under two codes. A provider that only knows
+townships says so with ``provider.finest_length = 9``: villages then have no value (rather
+than 0). The engine adds them up to
 every region above (Σ over sub-regions), so a rate is Σnumerator ÷ Σdenominator.
 
 Aggregations:
@@ -398,6 +400,7 @@ def per_township(function: Callable[[str, datetime.date], Any], pick: Callable[[
                     result[(code, day)] = Decimal(value)
         return result
 
+    provide.finest_length = 9  # type: ignore[attr-defined]
     return provide
 
 

@@ -355,10 +355,11 @@ def item_values(item: DataItem, prefix: str, regions: list[str], years: list[int
     if item.provider is not None:
         raw = {(code, dates[day]): value for (code, day), value in item.provider(prefix, list(dates)).items()}
         if item.aggregation == data_items.SUM:
-            result = {(code, year): Decimal(0) for code in regions for year in years}
+            finest = getattr(item.provider, "finest_length", 12)
+            result = {(code, year): Decimal(0) for code in regions if len(code) <= finest for year in years}
             for (code, year), value in raw.items():
                 for ancestor in ancestor_codes(code):
-                    if ancestor in region_set and len(ancestor) >= len(prefix):
+                    if (ancestor, year) in result and len(ancestor) >= len(prefix):
                         result[(ancestor, year)] += value
             return result
         return _inherit(raw, regions, years)

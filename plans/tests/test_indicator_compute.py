@@ -226,5 +226,6 @@ def test_an_app_selector_answering_per_region_becomes_a_live_item(world: Any) ->
     district = snap(NURSING, DISTRICT, 2020)
     assert (district.numerator, district.denominator, district.value) == (Decimal(15), Decimal(40), Decimal("37.5"))
     assert snap(NURSING, TOWNSHIP_2, 2023).value == Decimal("36.666667")
+    assert snap(NURSING, VILLAGE_A, 2020).reason == "缺少数据：护理型床位数"  # not 0: villages are not known
     # 21 townships × 6 years, one call each, shared by the two items.
     assert len(calls) == 21 * 6
