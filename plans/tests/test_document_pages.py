@@ -362,3 +362,25 @@ def test_evaluation_notes_by_page_and_api(
     viewer = make_user("township-viewer", "township_officer", "310151101")
     refused = client_for(viewer).post(f"/plans/{chongming.pk}/evaluation/mid/notes/{key}/", {"note": "x"})
     assert refused.status_code == 403
+
+
+def test_detail_of_baoshan_shows_the_13th_plan_table_and_of_lufeng_the_projects(
+    staff: Any, lufeng: Plan, make_user: Callable[..., Any]
+) -> None:
+    city = make_user("city-viewer", "district_staff", "31")
+    baoshan, _ = plan_import_file(path=SEED["004"], region=Region.objects.get(code="310113"), acting_user=city)
+    page = client_for(city).get(f"/plans/{baoshan.plan_id}/")
+    text = page.content.decode()
+    assert "表一：“十三五”规划指标完成情况" in text
+    assert "<td>新建社区托养机构（个）</td><td>10</td><td>71</td><td>710%</td><td>约束性</td>" in text
+    assert page.context["indicators"][5]["target_display"] == "≥ 98 %；其中持等级证≥80%"
+    detail = client_for(staff).get(f"/plans/{lufeng.pk}/")
+    totals = detail.context["project_totals"]
+    assert (totals["planned_wan_yuan"], totals["planned_beds"]) == (Decimal("235835.00"), 4830)
+    assert {k: v["planned"] for k, v in totals["categories"].items()} == {
+        "养老服务体系建设项目": Decimal("181200.00"),
+        "城乡社区公共服务基础设施建设项目": Decimal("11655.00"),
+        "殡葬基础设施建设项目": Decimal("36300.00"),
+        "社会福利和儿童福利体系建设项目": Decimal("6680.00"),
+    }
+    assert "填报进展" in detail.content.decode()
