@@ -6,3 +6,14 @@ class AssistanceConfig(AppConfig):
 
     name = "assistance"
     verbose_name = "社会救助"
+
+    def ready(self) -> None:
+        from assistance import wiring_cases
+
+        wiring_cases.ready()
+        from assistance import wiring_verification
+
+        wiring_verification.ready()
+        from assistance import wiring_applications
+
+        wiring_applications.ready()

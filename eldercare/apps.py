@@ -6,3 +6,14 @@ class EldercareConfig(AppConfig):
 
     name = "eldercare"
     verbose_name = "养老服务"
+
+    def ready(self) -> None:
+        from eldercare import apps_facilities
+
+        apps_facilities.ready()
+        from eldercare import apps_care
+
+        apps_care.ready()
+        from eldercare import apps_community
+
+        apps_community.ready()

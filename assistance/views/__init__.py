@@ -1,0 +1,1 @@
+"""Web views of the assistance app, a module per area."""
