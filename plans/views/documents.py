@@ -78,12 +78,25 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "tasks": sel.plan_outline(version),
             "projects": projects,
             "project_totals": exports.project_totals(projects),
-            "tables": [t for t in (version.parsed.get("tables") or []) if t.get("kind") == "completion"],
+            "tables": _completion_tables(version.parsed),
             "problems": version.parsed.get("problems") or [],
             "can_manage": has_perm(request.user, PlanPerm.MANAGE_PLAN, plan.region_id),
             "previous": next((v for v in reversed(versions) if v.number < version.number), None),
         },
     )
+
+
+def _completion_tables(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    """The previous plan's results tables, rows as cell lists in column order (jsonb keeps no key order)."""
+    return [
+        {
+            "title": table.get("title") or "",
+            "columns": table["columns"],
+            "rows": [[row["cells"].get(column, "") for column in table["columns"]] for row in table["rows"]],
+        }
+        for table in parsed.get("tables") or []
+        if table.get("kind") == "completion"
+    ]
 
 
 def _upload_regions(request: AuthedRequest) -> list[tuple[str, str]]:
@@ -124,6 +137,7 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
                     "plans/plan_preview.html",
                     {
                         "parsed": public_view(parsed),
+                        "tables": _completion_tables(parsed),
                         "region": region,
                         "confirm": confirm,
                         "existing": existing,
