@@ -64,12 +64,11 @@ LIVE_RATES: dict[str, tuple[str, list[str]]] = {
 
 
 def seed_path(name: str) -> Path:
-    """A seed plan document shipped with the app (plans/data/seeds), else the test fixture copy."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "data" / "seeds", here / "tests" / "fixtures"):
-        if (folder / name).exists():
-            return folder / name
-    raise FileNotFoundError(name)
+    """A seed plan document shipped with the app (plans/data/seeds)."""
+    path = Path(__file__).resolve().parent / "data" / "seeds" / name
+    if not path.exists():
+        raise FileNotFoundError(name)
+    return path
 
 
 def _scaled(rate: str, base: Decimal) -> Decimal:

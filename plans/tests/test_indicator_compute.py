@@ -165,7 +165,7 @@ def test_every_seed_indicator_gets_a_formula(make_user: Callable[..., Any]) -> N
     from plans.services.documents import plan_import_file
 
     actor = make_user("importer", "district_admin", "310151")
-    fixtures = Path(__file__).parent / "fixtures"
+    fixtures = Path(__file__).resolve().parent.parent / "data" / "seeds"
     expected = {"002_e3fdff5c98763175.txt": ("310151", 17), "004_7195df48b736ee37.txt": ("310113", 12)}
     expected["003_5b69f9013e4c5d9b.txt"] = ("532302", 13)
     for name, (region, count) in expected.items():
