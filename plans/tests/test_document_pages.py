@@ -22,7 +22,7 @@ from plans.services.documents import plan_import_file
 from plans.services.indicators import compute_plan
 from plans.tests.indicator_world import build_world
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED = {k: next(FIXTURES.glob(f"{k}_*.txt")) for k in ("000", "001", "002", "003", "004")}
 
 pytestmark = pytest.mark.django_db

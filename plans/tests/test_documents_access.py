@@ -26,7 +26,7 @@ from core.tests.matrix import (
 from plans.models import EvaluationNote, Indicator, KeyProjectProgress, Plan, PlanVersion
 from plans.services.documents import plan_import_file
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED = {k: next(FIXTURES.glob(f"{k}_*.txt")) for k in ("000", "001", "002", "003")}
 TITLE = "崇明区民政事业发展“十四五”规划"
 

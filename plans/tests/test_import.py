@@ -18,7 +18,7 @@ from plans.parsing import parse_file
 from plans.selectors.documents import version_diff
 from plans.services.documents import plan_import_file, plan_version_import, resolve_region
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED = {
     "000": FIXTURES / "000_4ab354dae66e4b4d.txt",
     "001": FIXTURES / "001_bb99b6debb92d8ce.txt",

@@ -229,3 +229,15 @@ def test_an_app_selector_answering_per_region_becomes_a_live_item(world: Any) ->
     assert snap(NURSING, VILLAGE_A, 2020).reason == "缺少数据：护理型床位数"  # not 0: villages are not known
     # 21 townships × 6 years, one call each, shared by the two items.
     assert len(calls) == 21 * 6
+
+
+def test_installed_apps_provide_their_items_live() -> None:
+    """With assistance and eldercare installed, their items switch to live data by themselves."""
+    from plans import data_items
+
+    assert not data_items.get_item("beds_total").is_live  # made manual by the test fixture
+    data_items.adopt_app_selectors()
+    beds, dibao = data_items.get_item("beds_total"), data_items.get_item("dibao_recipients")
+    assert beds.is_live and beds.source_label == "系统数据：养老服务 在营机构与社区床位"
+    assert dibao.is_live and getattr(dibao.provider, "finest_length", 12) == 9
+    assert not data_items.get_item("resident_population").is_live  # the system cannot know it

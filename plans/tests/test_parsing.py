@@ -12,7 +12,7 @@ import pytest
 
 from plans.parsing import ExtractError, extract_text, parse_document, parse_file
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEEDS = {
     "000": "000_4ab354dae66e4b4d.txt",
     "001": "001_bb99b6debb92d8ce.txt",
