@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -72,9 +72,15 @@ class ParsedFormula:
         return text
 
 
+@lru_cache(maxsize=2048)
+def _parse_cached(text: str, names: tuple[str, ...]) -> Node:
+    """Parsing is pure: a formula shown on every dashboard card is parsed once per process."""
+    return parse(text, names)
+
+
 def _parse_expression(text: str, field: str) -> tuple[Node, dict[str, DataItem]]:
     try:
-        node = parse(text, data_items.all_names())
+        node = _parse_cached(text, tuple(data_items.all_names()))
     except FormulaError as exc:
         raise ValidationError({field: f"{'分子' if field == 'numerator' else '分母'}{exc}"}) from None
     items: dict[str, DataItem] = {}
