@@ -220,7 +220,9 @@ def test_api_plans_versions_indicators_diff(staff: Any, chongming: Plan, api_tok
     assert diff["counts"]["tasks_added"] == 1
 
 
-def test_api_import_dry_run_then_confirm(staff: Any, api_token: Callable[[Any], str]) -> None:
+def test_api_import_dry_run_then_confirm(
+    staff: Any, api_token: Callable[[Any], str], make_user: Callable[..., Any]
+) -> None:
     client = api_client(api_token(staff))
     content = SEED["004"].read_bytes()
     dry = client.post(
@@ -239,16 +241,40 @@ def test_api_import_dry_run_then_confirm(staff: Any, api_token: Callable[[Any], 
     assert (body["dry_run"], body["region_code"], len(body["parsed"]["indicators"])) == (True, DISTRICT, 17)
     assert body["parsed"]["indicators"][4]["kind"] == "预期性"
     assert not Plan.objects.exists()
-    stored = client.post(
-        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
-    )
+    assert StoredFile.objects.get().pk == body["stored_file"]
+    # Confirming the dry run imports the stored file; a second confirmation changes nothing.
+    confirm = {"stored_file": body["stored_file"], "region": DISTRICT, "title": ""}
+    stored = client.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json")
     assert stored.status_code == 201
     assert (stored.json()["created"], stored.json()["version"]) == (True, 1)
-    again = client.post(
+    assert PlanVersion.objects.get().source_file_id == body["stored_file"]
+    again = client.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json")
+    assert again.status_code == 200 and again.json()["created"] is False
+    # Sending the file with dry_run=false imports in one step (here: the same file, so nothing new).
+    direct = client.post(
         "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
     )
-    assert again.status_code == 200 and again.json()["created"] is False
+    assert direct.status_code == 200 and direct.json()["created"] is False
     assert PlanVersion.objects.count() == 1
+    fresh = client.post(
+        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("002.txt", SEED["002"].read_bytes())}
+    )
+    assert fresh.status_code == 201 and fresh.json()["version"] == 2
+    indicators = client.get(f"/api/v1/plans/documents/{fresh.json()['plan_id']}/indicators", {"version": 1}).json()
+    assert [(i["seq"], i["kind"]) for i in indicators][4] == (5, "indicative")
+    current = client.get(f"/api/v1/plans/documents/{fresh.json()['plan_id']}/indicators").json()
+    assert [(i["seq"], i["kind"]) for i in current][4] == (5, "binding")
+    # Another user cannot confirm someone else's stored file; a region outside the scope is refused.
+    other = api_client(api_token(make_user("colleague", "district_staff", DISTRICT)))
+    assert (
+        other.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json").status_code
+        == 404
+    )
+    outside = client.post(
+        "/api/v1/plans/documents/import/confirm", {**confirm, "region": "310113"}, content_type="application/json"
+    )
+    assert outside.status_code == 422 and outside.json()["errors"] == {"region": ["您无权为宝山区导入规划"]}
+    assert PlanVersion.objects.count() == 2
 
 
 def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callable[[Any], str]) -> None:

@@ -164,6 +164,14 @@ API = [
         expect=object_access(),
     ),
     Case(
+        "api-indicators",
+        "plans",
+        "get",
+        lambda w: f"/api/v1/plans/documents/{w.plan.pk}/indicators?version=1",
+        api=True,
+        expect=object_access(),
+    ),
+    Case(
         "api-diff",
         "plans",
         "get",
