@@ -12,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from django.http import Http404, HttpRequest
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.api import _filtered, _page, _require
-from core.models import Region
+from core.models import Region, StoredFile
 from core.scoping import has_perm
+from core.services import stored_file_create
 from plans.filtersets_documents import PlanFilterSet
 from plans.forms_documents import MAX_UPLOAD_BYTES
 from plans.models import Indicator, KeyProject, Plan, PlanVersion, Task
@@ -117,7 +118,14 @@ class ImportOut(Schema):
     plan_id: int | None
     version: int | None
     region_code: str
+    stored_file: int | None = None
     parsed: dict[str, Any]
+
+
+class ConfirmIn(Schema):
+    stored_file: int
+    region: str
+    title: str = ""
 
 
 class ProgressIn(Schema):
@@ -125,6 +133,16 @@ class ProgressIn(Schema):
     spent_wan_yuan: Decimal
     beds_delivered: int = 0
     note: str = ""
+
+
+class NoteIn(Schema):
+    note: str
+
+
+class NoteOut(Schema):
+    indicator_key: str
+    stage: str
+    note: str
 
 
 class ProgressOut(Schema):
@@ -250,14 +268,20 @@ def plan_import(
         raise ValidationError({"region": [f"您无权为{target.name}导入规划"]})
     view = public_view(parsed)
     if dry_run:
-        return 200, {
-            "dry_run": True,
-            "created": False,
-            "plan_id": None,
-            "version": None,
-            "region_code": target.code,
-            "parsed": view,
-        }
+        # The file is kept so that the preview can be confirmed without sending it again.
+        stored = stored_file_create(name=file.name or "upload.txt", content=content, created_by=user)
+        return Status(
+            200,
+            {
+                "dry_run": True,
+                "created": False,
+                "plan_id": None,
+                "version": None,
+                "region_code": target.code,
+                "stored_file": stored.pk,
+                "parsed": view,
+            },
+        )
     version, created = svc.plan_version_import(
         parsed=parsed,
         region=target,
@@ -274,7 +298,61 @@ def plan_import(
         "region_code": target.code,
         "parsed": view,
     }
-    return (201 if created else 200), body
+    return Status(201 if created else 200, body)
+
+
+@router.post(
+    "/documents/import/confirm",
+    response={200: ImportOut, 201: ImportOut},
+    summary="确认导入试读过的文件（stored_file 为试读返回的文件号）",
+)
+def plan_import_confirm(request: HttpRequest, data: ConfirmIn) -> Any:
+    user = _require(request, PlanPerm.MANAGE_PLAN)
+    stored = StoredFile.objects.filter(pk=data.stored_file, created_by=user).first()
+    if stored is None:
+        raise Http404("未找到试读的文件")
+    target = Region.objects.filter(code=data.region).first()
+    if target is None:
+        raise ValidationError({"region": ["区划代码不存在"]})
+    if not has_perm(user, PlanPerm.MANAGE_PLAN, target.code):
+        raise ValidationError({"region": [f"您无权为{target.name}导入规划"]})
+    with stored.file.open("rb") as handle:
+        content = handle.read()
+    try:
+        parsed = parse_file(stored.original_name, content)
+    except ExtractError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    version, created = svc.plan_version_import(
+        parsed=parsed,
+        region=target,
+        file_name=stored.original_name,
+        content=content,
+        acting_user=user,
+        title=data.title or None,
+        source_file=stored,
+    )
+    body = {
+        "dry_run": False,
+        "created": created,
+        "plan_id": version.plan_id,
+        "version": version.number,
+        "region_code": target.code,
+        "stored_file": stored.pk,
+        "parsed": public_view(parsed),
+    }
+    return Status(201 if created else 200, body)
+
+
+@router.get(
+    "/documents/{plan_id}/indicators",
+    response=list[IndicatorOut],
+    summary="规划指标（version 为版本号，缺省为现行版本）",
+)
+def indicator_list(request: HttpRequest, plan_id: int, version: int | None = None) -> Any:
+    user = _require(request, PlanPerm.VIEW_PLAN)
+    plan = get_plan_or_404(user, plan_id, PlanPerm.VIEW_PLAN)
+    chosen = sel.get_version_or_404(plan, version)
+    return [_indicator_out(i) for i in chosen.indicators.order_by("seq")]
 
 
 @router.get("/documents/{plan_id}", response=PlanOut, summary="规划及其现行版本")
@@ -360,13 +438,16 @@ def project_progress(request: HttpRequest, plan_id: int, key: str, data: Progres
         note=data.note,
         acting_user=user,
     )
-    return 201, {
-        "project_key": row.project_key,
-        "year": row.year,
-        "spent_wan_yuan": row.spent_wan_yuan,
-        "beds_delivered": row.beds_delivered,
-        "note": row.note,
-    }
+    return Status(
+        201,
+        {
+            "project_key": row.project_key,
+            "year": row.year,
+            "spent_wan_yuan": row.spent_wan_yuan,
+            "beds_delivered": row.beds_delivered,
+            "note": row.note,
+        },
+    )
 
 
 @router.get(
@@ -402,6 +483,7 @@ def evaluation(request: HttpRequest, plan_id: int, stage: str, region: str = "")
                 "status_label": r["status_label"],
                 "progress": _plain(r["progress"]),
                 "notes": r["notes"],
+                "staff_note": r["staff_note"],
             }
             for r in report["rows"]
         ],
@@ -415,3 +497,17 @@ def evaluation(request: HttpRequest, plan_id: int, stage: str, region: str = "")
         ],
         "project_totals": {k: _plain(v) for k, v in totals.items()},
     }
+
+
+@router.put(
+    "/documents/{plan_id}/evaluation/{stage}/notes/{key}",
+    response=NoteOut,
+    summary="填写（或以空文本删除）某指标的评估说明",
+)
+def evaluation_note(request: HttpRequest, plan_id: int, stage: str, key: str, data: NoteIn) -> Any:
+    user = _require(request, PlanPerm.MANAGE_PLAN)
+    plan = get_plan_or_404(user, plan_id, PlanPerm.VIEW_PLAN)
+    if not has_perm(user, PlanPerm.MANAGE_PLAN, plan.region_id):
+        raise PermissionDenied("您无权填写该规划的评估说明")
+    row = svc.evaluation_note_set(plan=plan, stage=stage, indicator_key=key, note=data.note, acting_user=user)
+    return {"indicator_key": key, "stage": stage, "note": row.note if row else ""}

@@ -10,7 +10,9 @@ live by itself and the dashboard says so; nothing in the formulas changes.
 
 A provider is ``provider(region_prefix, dates) -> {(region_code, date): value}``: one set-based
 query per item for every region and every date, returning values at the finest level it knows
-(villages, or townships), never the same people under two codes. The engine adds them up to
+(villages, or townships), never the same people under two codes. A provider that only knows
+townships says so with ``provider.finest_length = 9``: villages then have no value (rather
+than 0). The engine adds them up to
 every region above (Σ over sub-regions), so a rate is Σnumerator ÷ Σdenominator.
 
 Aggregations:
@@ -123,6 +125,11 @@ def item_by_name(name: str) -> DataItem | None:
     return next((item for item in _ITEMS.values() if item.name == name), None)
 
 
+def all_names() -> list[str]:
+    """Every name a formula may use for an item (its Chinese name and its code)."""
+    return [name for item in _ITEMS.values() for name in (item.name, item.code)]
+
+
 def all_items() -> list[DataItem]:
     return sorted(_ITEMS.values(), key=lambda i: (not i.is_live, i.code))
 
@@ -172,33 +179,67 @@ def _people_provider(min_age: int) -> Provider:
 
 
 def _households(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-    """Households on the register with at least one living member on the date, per village."""
-    from core.models import HouseholdMember
+    """Households on the register with at least one living member on the date, per village.
 
-    annotations = {
-        f"n{index}": Count("household_id", distinct=True, filter=_alive_on(day, "person__"))
-        for index, day in enumerate(dates)
-    }
-    rows = (
-        HouseholdMember.objects.filter(household__region__code__startswith=prefix)
-        .values("household__region_id")
-        .order_by()
-        .annotate(**annotations)
-        .values_list("household__region_id", *annotations)
+    Two levels in one statement: each household is alive or not on each date (one pass over the
+    members), then households are counted per village — not COUNT(DISTINCT …) per date, which
+    sorts all members once per date.
+    """
+    from django.db import connection
+
+    from core.models import Household, HouseholdMember, Person
+
+    ops = connection.ops
+    member, household, person = (ops.quote_name(m._meta.db_table) for m in (HouseholdMember, Household, Person))
+    flags = ", ".join(
+        f"MAX(CASE WHEN p.birth_date <= %s AND (p.death_date IS NULL OR p.death_date > %s) THEN 1 ELSE 0 END) AS a{i}"
+        for i in range(len(dates))
     )
+    sums = ", ".join(f"SUM(a{i})" for i in range(len(dates)))
+    sql = (
+        f"SELECT region_id, {sums} FROM ("
+        f"SELECT h.region_id AS region_id, {flags} FROM {member} m "
+        f"JOIN {household} h ON h.id = m.household_id JOIN {person} p ON p.id = m.person_id "
+        f"WHERE h.region_id LIKE %s GROUP BY h.id, h.region_id) t GROUP BY region_id"
+    )
+    params: list[Any] = []
+    for day in dates:
+        value = ops.adapt_datefield_value(day)
+        params += [value, value]
+    params.append(prefix + "%")
     result: dict[tuple[str, datetime.date], Decimal] = {}
-    for region, *counts in rows:
-        for day, count in zip(dates, counts, strict=True):
-            result[(region, day)] = Decimal(count)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for region, *counts in cursor.fetchall():
+            for day, count in zip(dates, counts, strict=True):
+                result[(region, day)] = Decimal(count or 0)
     return result
 
 
 def _townships(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-    """Each active township/street under the prefix counts 1 (the denominator of 街镇覆盖率)."""
+    """Each active street, town or xiang under the prefix counts 1 (the denominator of 街镇覆盖率).
+
+    By the township code rules (GB/T 10114: 001–099 街道, 100–199 镇, 200–399 乡, 400–599
+    乡级单位 such as farms and parks), farms and parks (前卫农场, 上实现代农业园区) are not 乡镇.
+    """
     from core.choices import RegionLevel
     from core.models import Region
 
     codes = Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP, is_retired=False)
+    return {
+        (code, day): Decimal(1)
+        for code in codes.values_list("code", flat=True)
+        if int(code[6:9]) < 400
+        for day in dates
+    }
+
+
+def _villages(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+    """Each active village/residents' committee under the prefix counts 1."""
+    from core.choices import RegionLevel
+    from core.models import Region
+
+    codes = Region.objects.filter(code__startswith=prefix, level=RegionLevel.VILLAGE, is_retired=False)
     return {(code, day): Decimal(1) for code in codes.values_list("code", flat=True) for day in dates}
 
 
@@ -237,6 +278,7 @@ def _register_defaults() -> None:
         ("aged_80", "80岁及以上户籍老年人口数", "人", _people_provider(80), people),
         ("households", "家庭总数", "户", _households, "core 家庭户登记（当日有在世成员的户）"),
         ("townships", "乡镇（街道）数", "个", _townships, "core 行政区划（现行乡镇、街道）"),
+        ("villages", "村（居）委会数", "个", _villages, "core 行政区划（现行村委会、居委会）"),
     ]
     for code, name, unit, provider, source in live:
         register_item(DataItem(code, name, unit, provider=provider, live_source=source))
@@ -280,6 +322,14 @@ def _register_defaults() -> None:
         ("social_org_procurement_income", "社会组织政府购买服务收入", "万元", SUM, "orgs"),
         ("social_org_subsidy_income", "社会组织政府补助收入", "万元", SUM, "orgs"),
         ("cloud_households", "注册社区云家庭数", "户", SUM, "community"),
+        ("charities", "慈善组织数", "家", SUM, "orgs"),
+        ("social_work_station_townships", "已成立社会工作服务站的乡镇数", "个", SUM, "workforce"),
+        ("social_work_stations", "社会工作服务站数", "个", SUM, "workforce"),
+        ("station_social_workers", "社会工作服务站持证专业社会工作人员数", "人", SUM, "workforce"),
+        ("elder_activity_facilities", "标准化老年活动设施数", "个", SUM, "eldercare"),
+        ("neighbourhood_points", "示范村组睦邻点数", "个", SUM, "eldercare"),
+        ("visit_target_elders", "无子女、高龄、独居老年人数", "人", SUM, "eldercare"),
+        ("visited_elders", "接受村（社区）探访的无子女、高龄、独居老年人数", "人", SUM, "eldercare"),
         ("burials", "安葬总量", "例", SUM, "funeral"),
         ("small_plot_burials", "小型墓（≤0.6平方米）安葬量", "例", SUM, "funeral"),
     ]
@@ -317,49 +367,122 @@ def effective_item(code: str) -> DataItem:
     return item
 
 
+_RESULTS: dict[tuple[Any, str, datetime.date], Any] = {}
+
+
+def forget_results() -> None:
+    """Drop the answers of per-township selectors (at the start of each recompute)."""
+    _RESULTS.clear()
+
+
+def per_township(function: Callable[[str, datetime.date], Any], pick: Callable[[Any], Any] | None = None) -> Provider:
+    """A provider from an app's ``function(region_prefix, on_date)`` that answers for one region:
+    called once per township (乡镇/街道, farms and parks included) and date, its values add up to
+    the district. Villages then have no value of their own (the drill-down stops at townships).
+    Results are kept for the recompute (see :func:`forget_results`) so that items read from the
+    same function (beds by kind) share one call."""
+
+    def provide(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
+        from core.choices import RegionLevel
+        from core.models import Region
+
+        townships = list(
+            Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP).values_list("code", flat=True)
+        )
+        result: dict[tuple[str, datetime.date], Decimal] = {}
+        for day in dates:
+            for code in townships or [prefix]:
+                key = (function, code, day)
+                if key not in _RESULTS:
+                    _RESULTS[key] = function(code, day)
+                value = pick(_RESULTS[key]) if pick else _RESULTS[key]
+                if value:
+                    result[(code, day)] = Decimal(value)
+        return result
+
+    provide.finest_length = 9  # type: ignore[attr-defined]
+    return provide
+
+
+# (item code, app module, function name, pick from its result, what the UI says)
+APP_SELECTORS: list[tuple[str, str, str, Callable[[Any], Any] | None, str]] = [
+    ("dibao_recipients", "assistance.selectors", "dibao_recipient_count", None, "社会救助 低保在保人员（当日在保）"),
+    ("beds_total", "eldercare.selectors", "data_bed_counts", lambda r: r["total"], "养老服务 在营机构与社区床位"),
+    ("nursing_beds", "eldercare.selectors", "data_bed_counts", lambda r: r["nursing"], "养老服务 护理型床位"),
+    ("dementia_beds", "eldercare.selectors", "data_bed_counts", lambda r: r["dementia"], "养老服务 认知障碍照护床位"),
+    ("meal_capacity", "eldercare.selectors", "data_meal_capacity", None, "养老服务 助餐点与长者食堂日供餐能力"),
+    (
+        "caregivers",
+        "eldercare.selectors",
+        "data_caregiver_certification",
+        lambda r: r["total"],
+        "养老服务 在岗养老护理员",
+    ),
+    (
+        "certified_caregivers",
+        "eldercare.selectors",
+        "data_caregiver_certification",
+        lambda r: r["certified"],
+        "养老服务 持证养老护理员",
+    ),
+    (
+        "rehab_aid_townships",
+        "eldercare.selectors",
+        "data_rehab_rental_township_coverage",
+        lambda r: r["covered"],
+        "养老服务 康复辅具租赁服务点",
+    ),
+    (
+        "rehab_aid_consultants",
+        "eldercare.selectors",
+        "data_rehab_advisor_count",
+        None,
+        "养老服务 持证康复辅助技术咨询师",
+    ),
+    ("care_institutions", "eldercare.selectors", "data_institution_count", None, "养老服务 在营养老机构"),
+    ("elder_canteens", "eldercare.selectors", "data_canteen_count", None, "养老服务 长者食堂"),
+    ("elder_activity_facilities", "eldercare.selectors", "data_activity_room_count", None, "养老服务 标准化老年活动室"),
+]
+
+
 def adopt_app_selectors() -> None:
     """Switch items to live data when an app exposes the selector we know how to call.
 
-    ``assistance.selectors.dibao_recipient_counts(prefix, on_date) -> {region_code: count}`` (one
-    query for all regions) is preferred; a per-region ``dibao_recipient_count(region_code,
-    on_date)`` is called for the townships of the district (a few dozen calls a year).
-    Apps may instead call :func:`register_provider` themselves.
+    A selector ``f(region_prefix, on_date)`` answering for one region is called per township
+    (:func:`per_township`); an app may instead register a set-based provider itself with
+    :func:`register_provider` (one query for all regions), which takes precedence. For 低保,
+    ``assistance.selectors.dibao_recipient_counts(prefix, on_date) -> {region_code: count}``
+    (grouped, one query) is preferred to the per-region ``dibao_recipient_count``.
     """
     import importlib
 
-    try:
-        selectors = importlib.import_module("assistance.selectors")
-    except ImportError:
-        return
-    if _ITEMS["dibao_recipients"].provider is not None:
-        return
-    grouped = getattr(selectors, "dibao_recipient_counts", None)
-    single = getattr(selectors, "dibao_recipient_count", None)
-    if grouped is not None:
+    modules: dict[str, Any] = {}
+    for code, module_name, function_name, pick, label in APP_SELECTORS:
+        if _ITEMS[code].provider is not None:
+            continue
+        if module_name not in modules:
+            try:
+                modules[module_name] = importlib.import_module(module_name)
+            except ImportError:
+                modules[module_name] = None
+        module = modules[module_name]
+        if module is None:
+            continue
+        if code == "dibao_recipients" and hasattr(module, "dibao_recipient_counts"):
+            grouped = module.dibao_recipient_counts
 
-        def provide_grouped(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-            return {
-                (code, day): Decimal(count) for day in dates for code, count in grouped(prefix, day).items() if count
-            }
+            def provide_grouped(
+                prefix: str, dates: Sequence[datetime.date], grouped: Any = grouped
+            ) -> dict[tuple[str, datetime.date], Decimal]:
+                return {
+                    (region, day): Decimal(count)
+                    for day in dates
+                    for region, count in grouped(prefix, day).items()
+                    if count
+                }
 
-        register_provider("dibao_recipients", provide_grouped, "社会救助 低保在保人员（当日在保）")
-    elif single is not None:
-
-        def provide_single(prefix: str, dates: Sequence[datetime.date]) -> dict[tuple[str, datetime.date], Decimal]:
-            from core.choices import RegionLevel
-            from core.models import Region
-
-            townships = list(
-                Region.objects.filter(code__startswith=prefix, level=RegionLevel.TOWNSHIP).values_list(
-                    "code", flat=True
-                )
-            )
-            result: dict[tuple[str, datetime.date], Decimal] = {}
-            for day in dates:
-                for code in townships or [prefix]:
-                    count = single(code, day)
-                    if count:
-                        result[(code, day)] = Decimal(count)
-            return result
-
-        register_provider("dibao_recipients", provide_single, "社会救助 低保在保人员（当日在保）")
+            register_provider(code, provide_grouped, label)
+            continue
+        function = getattr(module, function_name, None)
+        if function is not None:
+            register_provider(code, per_township(function, pick), label)

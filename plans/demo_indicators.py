@@ -18,12 +18,14 @@ snapshots are replaced.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from core.models import Region, User
 from plans import data_items
 from plans.models import ManualValue, Plan
 
 DISTRICT = "310151"
+CHONGMING_SEED = "002_e3fdff5c98763175.txt"
 YEARS = [2020, 2021, 2022, 2023, 2024, 2025]
 SOURCE = "演示数据（按崇明区“十四五”规划 2020 年基准值校准）"
 
@@ -61,6 +63,14 @@ LIVE_RATES: dict[str, tuple[str, list[str]]] = {
 }
 
 
+def seed_path(name: str) -> Path:
+    """A seed plan document shipped with the app (plans/data/seeds)."""
+    path = Path(__file__).resolve().parent / "data" / "seeds" / name
+    if not path.exists():
+        raise FileNotFoundError(name)
+    return path
+
+
 def _scaled(rate: str, base: Decimal) -> Decimal:
     return (Decimal(rate) / 100 * base).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
@@ -94,17 +104,21 @@ def enter_demo_values(region: Region, acting_user: User | None) -> int:
 
 
 def build_demo(profile: str, seed: int) -> str:
+    from plans.services.documents import plan_import_file
     from plans.services.indicators import compute_plan, ensure_formulas
 
     if profile != "chongming":
         return "仅崇明演示区县有规划指标演示数据"
-    region = Region.objects.filter(code=DISTRICT).first()
-    plan = Plan.objects.filter(region_id=DISTRICT).order_by("-period_start", "pk").first()
-    if region is None or plan is None or plan.current_version is None:
-        return "跳过：尚未导入崇明区规划（由规划文档演示数据导入）"
+    region = Region.objects.get(code=DISTRICT)
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
-    version = plan.current_version
-    formulas = ensure_formulas(version, acting_user=admin)
+    plan = Plan.objects.filter(region_id=DISTRICT).order_by("-period_start", "pk").first()
+    if plan is None or plan.current_version is None:
+        # The final version as issued; importing the same file again changes nothing.
+        imported, _ = plan_import_file(path=seed_path(CHONGMING_SEED), region=region, acting_user=admin)
+        plan = imported.plan
+    current = plan.current_version
+    assert current is not None
+    formulas = ensure_formulas(current, acting_user=admin)
     changed = enter_demo_values(region, admin)
     counts = compute_plan(plan)
     return (

@@ -175,6 +175,7 @@ def evaluation_workbook(report: dict[str, Any]) -> bytes:
         Column("status", "状态", width=10),
         Column("progress", "进度（%）", width=10),
         Column("notes", "说明", width=40),
+        Column("staff_note", "评估说明", width=60),
     ]
     rows = [
         [
@@ -188,6 +189,7 @@ def evaluation_workbook(report: dict[str, Any]) -> bytes:
             r["status_label"],
             _num(r["progress"]),
             r["notes"],
+            r["staff_note"],
         ]
         for r in report["rows"]
     ]
@@ -358,7 +360,7 @@ def evaluation_pdf(report: dict[str, Any], region_name: str) -> bytes:
             r["indicator"].target_text or "—",
             *[_fmt(v) for v in r["values"]],
             r["status_label"],
-            r["notes"],
+            "；".join(x for x in (r["staff_note"], r["notes"]) if x),
         ]
         for r in report["rows"]
     ]

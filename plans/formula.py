@@ -12,13 +12,14 @@ Grammar (the Chinese operators and full-width brackets are accepted alongside th
     unary      := ("+" | "-") unary | primary
     primary    := NUMBER ["%"] | NAME | "{" any text "}" | "(" expression ")"
 
-A NAME is a run of letters (Chinese included), digits and underscores that does not start
-with a digit; a name containing spaces or operators may be written in braces.
+A NAME is a known data item name (taken whole, whatever characters it holds) or a run of
+letters (Chinese included), digits and underscores that does not start with a digit; any other
+name may be written in braces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -103,15 +104,22 @@ def _is_name_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or ch in "·．"
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, names: Sequence[str] = ()) -> list[Token]:
+    """Tokens of ``text``. A known name in ``names`` is taken whole even when it holds brackets,
+    digits or punctuation (``60岁及以上户籍老年人口数``, ``乡镇（街道）数``); the longest one wins."""
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"公式过长（不超过 {MAX_LENGTH} 个字符）", MAX_LENGTH + 1)
+    known = sorted((n for n in names if n), key=len, reverse=True)
     tokens: list[Token] = []
     i = 0
     while i < len(text):
         ch = text[i]
         position = i + 1
-        if ch.isspace() or ch == "\u3000":
+        match = next((n for n in known if text.startswith(n, i)), None)
+        if match is not None and (i + len(match) >= len(text) or not _is_name_char(text[i + len(match)])):
+            tokens.append(Token("name", match, position))
+            i += len(match)
+        elif ch.isspace() or ch == "\u3000":
             i += 1
         elif ch in _DIGITS or (ch in ".．" and i + 1 < len(text) and text[i + 1] in _DIGITS):
             j = i
@@ -155,8 +163,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
-        self.tokens = tokenize(text)
+    def __init__(self, text: str, names: Sequence[str] = ()) -> None:
+        self.tokens = tokenize(text, names)
         self.index = 0
         self.depth = 0
 
@@ -239,9 +247,11 @@ class _Parser:
         raise FormulaError(f"“{token.text}”前缺少数字或数据项", token.position)
 
 
-def parse(text: str) -> Node:
-    """The tree of ``text``; :class:`FormulaError` (Chinese, with the position) if it cannot be read."""
-    return _Parser(text).parse()
+def parse(text: str, names: Sequence[str] = ()) -> Node:
+    """The tree of ``text``; :class:`FormulaError` (Chinese, with the position) if it cannot be read.
+
+    ``names`` are the data item names the formula may use (see :func:`tokenize`)."""
+    return _Parser(text, names).parse()
 
 
 def item_names(node: Node) -> list[str]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/diff/", views.version_diff, name="version_diff"),
     path("<int:pk>/projects/<str:key>/progress/", views.project_progress, name="project_progress"),
     path("<int:pk>/evaluation/<str:stage>/", views.evaluation, name="evaluation"),
+    path("<int:pk>/evaluation/<str:stage>/notes/<str:key>/", views.evaluation_note, name="evaluation_note"),
     path("<int:pk>/evaluation/<str:stage>/export.xlsx", views.evaluation_xlsx, name="evaluation_xlsx"),
     path("<int:pk>/evaluation/<str:stage>/export.pdf", views.evaluation_pdf, name="evaluation_pdf"),
 ]

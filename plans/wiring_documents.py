@@ -4,8 +4,10 @@ from __future__ import annotations
 
 
 def ready() -> None:
+    from core.demo import register_demo_builder
     from core.navigation import register_nav
     from core.roles import register_permissions
+    from plans.demo_documents import build_demo
     from plans.permissions import PERMISSION_LABELS, PlanPerm
 
     register_permissions(
@@ -19,3 +21,5 @@ def ready() -> None:
     )
     register_nav("规划与指标", "规划文件", "plans:plan_list", PlanPerm.VIEW_PLAN, order=10)
     register_nav("规划与指标", "导入规划", "plans:plan_upload", PlanPerm.MANAGE_PLAN, order=15)
+    # Before the indicator demo (900), which computes the plan these versions belong to.
+    register_demo_builder(880, "规划文件", build_demo)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    from core.models import Job
     from core.demo import register_demo_builder
     from core.jobs import job_handler, register_count_labels
+    from core.models import Job
     from core.navigation import register_nav
     from core.roles import register_permissions
     from plans import data_items
@@ -20,6 +20,7 @@ def ready() -> None:
             "district_staff": [IndicatorPerm.MANAGE_DATA, IndicatorPerm.RECOMPUTE],
         },
     )
+
     @job_handler(RECOMPUTE_JOB, "规划指标重算")
     def recompute(job: Job) -> None:
         run_recompute(job)

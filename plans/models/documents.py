@@ -12,7 +12,7 @@ from django.db import models
 
 from plans.choices import Comparator, IndicatorKind, VersionLabel
 
-__all__ = ["Indicator", "KeyProject", "KeyProjectProgress", "Plan", "PlanVersion", "Task"]
+__all__ = ["EvaluationNote", "Indicator", "KeyProject", "KeyProjectProgress", "Plan", "PlanVersion", "Task"]
 
 
 class Plan(models.Model):
@@ -209,3 +209,28 @@ class KeyProjectProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_key} {self.year}年"
+
+
+class EvaluationNote(models.Model):
+    """Staff's written assessment of one indicator in the mid-term or final evaluation (评估说明)."""
+
+    plan = models.ForeignKey(Plan, verbose_name="规划", on_delete=models.CASCADE, related_name="evaluation_notes")
+    stage = models.CharField("评估阶段", max_length=10, choices=[("mid", "中期评估"), ("final", "总结评估")])
+    indicator_key = models.CharField("指标键", max_length=100)
+    note = models.TextField("评估说明")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="填写人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "评估说明"
+        verbose_name_plural = "评估说明"
+        ordering = ["plan_id", "stage", "indicator_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "stage", "indicator_key"], name="plans_evaluation_note_uniq"),
+            models.CheckConstraint(condition=models.Q(stage__in=["mid", "final"]), name="plans_evaluation_note_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_key}（{self.get_stage_display()}）"

@@ -249,6 +249,14 @@ def _group_rows(cells: list[Cell], width: int, problems: list[dict[str, Any]]) -
         rows.append(row)
         index += width
         expected += 1
+    if index < len(cells) and _INT_RE.fullmatch(cells[index].text) and int(cells[index].text) > expected:
+        # A skipped number (a row lost in conversion) ends the table here: say so rather than stop quietly.
+        problems.append(
+            {
+                "line": cells[index].line,
+                "message": f"序号应为{expected}，此处为{cells[index].text}：表格在此中断，其后的行未作为指标读取",
+            }
+        )
     return rows, index
 
 
@@ -338,6 +346,13 @@ def _read_tsv_table(lines: list[str], start: int, problems: list[dict[str, Any]]
             blanks = 0
             continue
         if not _is_seq(fields[0], expected) or len(fields) < 2:
+            if len(fields) >= max(2, width - 1):
+                problems.append(
+                    {
+                        "line": number + 1,
+                        "message": f"该行看似表格行，但序号“{fields[0]}”不是应有的{expected}：表格在此中断，其后的行未作为指标读取",
+                    }
+                )
             break
         line_no = number + 1
         # A row broken over lines (page break inside a row): join the next lines until it is complete.
@@ -463,6 +478,16 @@ _PROSE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("atleast", re.compile(r"^(?P<pre>.*?)至少有(?P<num>\d+)(?P<unit>家|个|所)(?P<subj>.+)$")),
     ("each", re.compile(r"^(?P<pre>.*?)每个(?P<scope>.+?)至少建有(?P<num>\d+)(?P<unit>个|所|家)(?P<subj>.+)$")),
     ("cover", re.compile(r"^(?P<pre>.*?)实现(?P<subj>.+?)全覆盖$")),
+    (
+        "places",
+        re.compile(
+            r"^(?P<pre>.*?)在(?:全市|全县|全区)?(?P<num>\d+)个(?P<first>[^\d、]+)、(?P<num2>\d+)个(?P<second>[^\d]+?)成立(?P<subj>.+)$"
+        ),
+    ),
+    (
+        "range",
+        re.compile(r"^(?P<pre>.*?)每个(?P<scope>.+?)配备(?P<num>\d+)至(?P<num2>\d+)(?P<unit>名|个|人)(?P<subj>.+)$"),
+    ),
 ]
 
 
@@ -530,6 +555,34 @@ def _match_clause(clause: str, previous: str) -> dict[str, Any] | None:
             comparator = "ge"
             target_text = clause[len(groups["pre"]) :]
             secondary = []
+        elif kind == "places":
+            # "在全市14个乡镇、168个村(社区)成立社会工作服务站": both counts kept, the first as the value.
+            name = f"成立{groups['subj']}的{groups['first']}数"
+            comparator = "eq"
+            unit = "个"
+            target_text = clause[len(groups["pre"]) :]
+            secondary = [
+                {
+                    "text": f"{groups['num2']}个{groups['second']}",
+                    "name": groups["second"],
+                    "comparator": "eq",
+                    "value": groups["num2"],
+                    "unit": "个",
+                }
+            ]
+        elif kind == "range":
+            name = f"每个{groups['scope']}配备{groups['subj']}数"
+            comparator = "ge"
+            target_text = clause[len(groups["pre"]) :]
+            secondary = [
+                {
+                    "text": f"至多{groups['num2']}{unit}",
+                    "name": "上限",
+                    "comparator": "le",
+                    "value": groups["num2"],
+                    "unit": unit,
+                }
+            ]
         else:  # cover
             name = re.sub(r"^对", "", groups["subj"]) + "覆盖率"
             comparator = "eq"
@@ -589,7 +642,9 @@ def _toc_lines(lines: list[str]) -> set[int]:
 
 
 _FOOTNOTE_RE = re.compile(r"^[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]")
-_MARKER_RE = re.compile(r"[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+_MARKER_RE = re.compile(r"[\ufffd¹²³⁴⁵⁶⁷⁸⁹⁰]+|\*\*")  # footnote marks; bold markup left by conversion
+# The distribution list and print line that close an official document (抄送：… / …印发) are not plan text.
+_DOCUMENT_END_RE = re.compile(r"^(?:抄送[：:]|主送[：:]|.{0,30}\d{4}年\d{1,2}月\d{1,2}日印发$)")
 
 
 def outline(lines: list[str], skip: set[int]) -> list[dict[str, Any]]:
@@ -611,6 +666,8 @@ def outline(lines: list[str], skip: set[int]) -> list[dict[str, Any]]:
         text = norm(_BOOKMARK_RE.sub("", raw))
         if not text or _FOOTNOTE_RE.match(text):
             continue
+        if _DOCUMENT_END_RE.match(text):
+            break
         heading = None
         for style, pattern in _HEADING_STYLES:
             match = pattern.match(text)

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from core.models import User
 from plans.choices import Comparator, IndicatorKind
-from plans.models import Indicator, KeyProject, KeyProjectProgress, Plan, PlanVersion, Task
+from plans.models import EvaluationNote, Indicator, KeyProject, KeyProjectProgress, Plan, PlanVersion, Task
 from plans.permissions import PlanPerm
 from plans.selectors.indicators import get_plan_or_404, plans_visible
 
@@ -362,6 +362,7 @@ def evaluation_report(*, user: User, plan: Plan, stage: str, region_code: str) -
     year = plan.period_start + EVALUATION_YEARS[stage]
     years = list(range(plan.period_start - 1, year + 1))
     series = indicator_snapshot_series(plan=plan, region_code=region_code, years=years)
+    staff_notes = dict(EvaluationNote.objects.filter(plan=plan, stage=stage).values_list("indicator_key", "note"))
     rows = []
     for indicator in version.indicators.order_by("seq"):
         points = series.get(indicator.key, {})
@@ -382,6 +383,7 @@ def evaluation_report(*, user: User, plan: Plan, stage: str, region_code: str) -
                 "progress": last.get("progress"),
                 "expected": last.get("expected"),
                 "notes": "；".join(notes),
+                "staff_note": staff_notes.get(indicator.key, ""),
             }
         )
     status_counts: dict[str, int] = {}

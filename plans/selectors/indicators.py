@@ -32,6 +32,23 @@ from plans.services.indicators import (
     round_to,
 )
 
+__all__ = [
+    "check_region",
+    "default_region",
+    "formula_history",
+    "formula_view",
+    "get_plan_or_404",
+    "indicator_cards",
+    "indicator_detail",
+    "indicator_snapshot_series",
+    "item_usage",
+    "last_computed",
+    "manual_values_visible",
+    "plans_visible",
+    "status_summary",
+    "subregion_rows",
+]
+
 STATUS_ORDER = [
     IndicatorStatus.BEHIND,
     IndicatorStatus.ON_TRACK,
@@ -141,18 +158,23 @@ def _point(row: Snapshot | None, places: int) -> dict[str, Any]:
 
 
 def indicator_snapshot_series(
-    *, plan: Plan, region_code: str, years: list[int] | None = None
+    *,
+    plan: Plan,
+    region_code: str,
+    years: list[int] | None = None,
+    formulas: dict[str, Formula] | None = None,
+    indicators: list[Indicator] | None = None,
 ) -> dict[str, dict[int, dict[str, Any]]]:
     """{indicator_key: {year: point}} for one region (for the evaluation report). No access check:
     callers pass a region they have checked."""
     years = years or plan_years(plan)
-    formulas = current_formulas(plan)
+    formulas = current_formulas(plan) if formulas is None else formulas
     rows = Snapshot.objects.filter(plan=plan, region_id=region_code, year__in=years)
     by_key: dict[str, dict[int, Snapshot]] = {}
     for row in rows:
         by_key.setdefault(row.indicator_key, {})[row.year] = row
     result: dict[str, dict[int, dict[str, Any]]] = {}
-    for indicator in current_indicators(plan):
+    for indicator in current_indicators(plan) if indicators is None else indicators:
         formula = formulas.get(indicator.key)
         places = formula.decimals if formula else 2
         found = by_key.get(indicator.key, {})
@@ -181,9 +203,12 @@ def indicator_cards(
     today = today or datetime.date.today()
     years = plan_years(plan)
     formulas = current_formulas(plan)
-    series = indicator_snapshot_series(plan=plan, region_code=region_code, years=years)
+    indicators = current_indicators(plan)
+    series = indicator_snapshot_series(
+        plan=plan, region_code=region_code, years=years, formulas=formulas, indicators=indicators
+    )
     cards = []
-    for indicator in current_indicators(plan):
+    for indicator in indicators:
         formula = formulas.get(indicator.key)
         points = series[indicator.key]
         latest_year, latest = _latest(points, today.year)
@@ -271,8 +296,9 @@ def formula_history(*, plan: Plan, key: str) -> list[Formula]:
 
 
 def last_computed(plan: Plan) -> datetime.datetime | None:
-    row = Snapshot.objects.filter(plan=plan).order_by("-computed_at").values_list("computed_at", flat=True).first()
-    return row
+    # A recompute writes every snapshot of the plan with one time stamp: read it from the plan's
+    # own region (the unique index), not by sorting all of the plan's rows.
+    return Snapshot.objects.filter(plan=plan, region_id=plan.region_id).values_list("computed_at", flat=True).first()
 
 
 def manual_values_visible(user: User) -> QuerySet[ManualValue]:

@@ -14,10 +14,11 @@ from django.db.models import Max
 
 from core.audit import audit_record
 from core.models import Region, StoredFile, User
-from plans.models import Indicator, KeyProject, KeyProjectProgress, Plan, PlanVersion, Task
+from plans.models import EvaluationNote, Indicator, KeyProject, KeyProjectProgress, Plan, PlanVersion, Task
 from plans.parsing import indicator_key, norm, parse_file
 
 __all__ = [
+    "evaluation_note_set",
     "key_project_progress_set",
     "plan_import_file",
     "plan_version_import",
@@ -297,6 +298,63 @@ def key_project_progress_set(
                 "year": year,
                 "before": before,
                 "after": {"spent_wan_yuan": str(spent), "beds_delivered": beds_delivered, "note": row.note},
+            },
+        )
+    return row
+
+
+EVALUATION_STAGES = {"mid": "中期评估", "final": "总结评估"}
+
+
+def evaluation_note_set(
+    *, plan: Plan, stage: str, indicator_key: str, note: str, acting_user: User
+) -> EvaluationNote | None:
+    """Write (or with an empty note, remove) staff's assessment of an indicator in an evaluation."""
+    errors: dict[str, str] = {}
+    if stage not in EVALUATION_STAGES:
+        errors["stage"] = "评估阶段应为中期评估（mid）或总结评估（final）"
+    indicator = Indicator.objects.filter(version__plan=plan, version__is_current=True, key=indicator_key).first()
+    if indicator is None:
+        errors["indicator_key"] = "该指标不在规划现行版本中"
+    note = (note or "").strip()
+    if len(note) > 2000:
+        errors["note"] = "评估说明不超过2000字"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = (
+            EvaluationNote.objects.select_for_update()
+            .filter(plan=plan, stage=stage, indicator_key=indicator_key)
+            .first()
+        )
+        before = row.note if row else None
+        if not note:
+            if row is None:
+                return None
+            audit_record(
+                action="plans.evaluation_note.delete",
+                actor=acting_user,
+                obj=row,
+                region_code=plan.region_id,
+                changes={"stage": stage, "indicator": indicator.name if indicator else indicator_key, "before": before},
+            )
+            row.delete()
+            return None
+        if row is None:
+            row = EvaluationNote(plan=plan, stage=stage, indicator_key=indicator_key)
+        row.note = note
+        row.updated_by = acting_user
+        row.save()
+        audit_record(
+            action="plans.evaluation_note.set",
+            actor=acting_user,
+            obj=row,
+            region_code=plan.region_id,
+            changes={
+                "stage": stage,
+                "indicator": indicator.name if indicator else indicator_key,
+                "before": before,
+                "after": note,
             },
         )
     return row

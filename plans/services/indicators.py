@@ -9,14 +9,16 @@ plan's snapshots are replaced in one transaction.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -38,7 +40,7 @@ FACTORS = {Decimal(1), Decimal(100), Decimal(1000), Decimal(10000)}
 # --- Formulas -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParsedFormula:
     formula: Formula
     numerator: Node
@@ -46,9 +48,14 @@ class ParsedFormula:
     # formula name -> data item
     items: dict[str, DataItem]
 
-    @property
+    @cached_property
     def item_codes(self) -> list[str]:
         return sorted({item.code for item in self.items.values()})
+
+    @cached_property
+    def names(self) -> dict[int, list[str]]:
+        """The item names of the numerator (key 0) and the denominator (key 1), parsed once."""
+        return {0: item_names(self.numerator), 1: item_names(self.denominator) if self.denominator else []}
 
     def readable(self) -> str:
         def label(name: str) -> str:
@@ -65,9 +72,15 @@ class ParsedFormula:
         return text
 
 
+@lru_cache(maxsize=2048)
+def _parse_cached(text: str, names: tuple[str, ...]) -> Node:
+    """Parsing is pure: a formula shown on every dashboard card is parsed once per process."""
+    return parse(text, names)
+
+
 def _parse_expression(text: str, field: str) -> tuple[Node, dict[str, DataItem]]:
     try:
-        node = parse(text)
+        node = _parse_cached(text, tuple(data_items.all_names()))
     except FormulaError as exc:
         raise ValidationError({field: f"{'分子' if field == 'numerator' else '分母'}{exc}"}) from None
     items: dict[str, DataItem] = {}
@@ -202,6 +215,12 @@ FORMULA_RULES: list[FormulaRule] = [
     ),
     FormulaRule(("社区社会组织",), "社区社会组织数", "社会组织数", 100),
     FormulaRule(("小型墓",), "小型墓（≤0.6平方米）安葬量", "安葬总量", 100),
+    FormulaRule(("慈善组织",), "慈善组织数"),
+    FormulaRule(("社会工作服务站", "乡镇"), "已成立社会工作服务站的乡镇数"),
+    FormulaRule(("服务站", "配备"), "社会工作服务站持证专业社会工作人员数", "社会工作服务站数", note="每站平均人数"),
+    FormulaRule(("老年活动设施",), "标准化老年活动设施数", "村（居）委会数", note="每个村（居）委会平均拥有的设施数"),
+    FormulaRule(("睦邻点",), "示范村组睦邻点数"),
+    FormulaRule(("探访",), "接受村（社区）探访的无子女、高龄、独居老年人数", "无子女、高龄、独居老年人数", 100),
 ]
 
 
@@ -342,10 +361,11 @@ def item_values(item: DataItem, prefix: str, regions: list[str], years: list[int
     if item.provider is not None:
         raw = {(code, dates[day]): value for (code, day), value in item.provider(prefix, list(dates)).items()}
         if item.aggregation == data_items.SUM:
-            result = {(code, year): Decimal(0) for code in regions for year in years}
+            finest = getattr(item.provider, "finest_length", 12)
+            result = {(code, year): Decimal(0) for code in regions if len(code) <= finest for year in years}
             for (code, year), value in raw.items():
                 for ancestor in ancestor_codes(code):
-                    if ancestor in region_set and len(ancestor) >= len(prefix):
+                    if (ancestor, year) in result and len(ancestor) >= len(prefix):
                         result[(ancestor, year)] += value
             return result
         return _inherit(raw, regions, years)
@@ -394,9 +414,8 @@ class Computed:
 
 
 def _expression_value(
-    node: Node, items: dict[str, DataItem], values: dict[str, Decimal | None], rule: str
+    node: Node, names: list[str], items: dict[str, DataItem], values: dict[str, Decimal | None], rule: str
 ) -> tuple[Decimal | None, str]:
-    names = item_names(node)
     missing = [items[name].name for name in names if values.get(items[name].code) is None]
     if missing and (rule == MissingRule.NO_VALUE or (rule == MissingRule.SKIP and len(missing) == len(names))):
         return None, "缺少数据：" + "、".join(missing)
@@ -411,12 +430,14 @@ def compute_one(parsed: ParsedFormula, values: dict[str, Decimal | None]) -> Com
     """One indicator for one region and year from its items' (already aggregated) values."""
     formula = parsed.formula
     inputs = {item.name: _plain(values.get(item.code)) for item in parsed.items.values()}
-    numerator, reason = _expression_value(parsed.numerator, parsed.items, values, formula.missing_rule)
+    numerator, reason = _expression_value(parsed.numerator, parsed.names[0], parsed.items, values, formula.missing_rule)
     if parsed.denominator is None:
         if numerator is None:
             return Computed(None, None, None, reason, inputs)
         return Computed(_store(numerator * formula.factor), _store(numerator), None, "", inputs)
-    denominator, den_reason = _expression_value(parsed.denominator, parsed.items, values, formula.missing_rule)
+    denominator, den_reason = _expression_value(
+        parsed.denominator, parsed.names[1], parsed.items, values, formula.missing_rule
+    )
     if numerator is None:
         return Computed(None, None, _store(denominator), reason, inputs)
     if denominator is None:
@@ -519,6 +540,7 @@ def current_formulas(plan: Plan) -> dict[str, Formula]:
 
 def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Recompute every indicator of the plan for its region and all regions below, every year."""
+    data_items.forget_results()
     years = plan_years(plan)
     regions = plan_region_codes(plan)
     indicators = current_indicators(plan)
@@ -541,7 +563,7 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
         if on_progress:
             on_progress(step, total_steps)
     now = timezone.now()
-    rows: list[Snapshot] = []
+    rows: list[tuple[Any, ...]] = []
     baseline_year = years[0]
     for indicator in indicators:
         p = parsed.get(indicator.key)
@@ -571,26 +593,24 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
                     target_year=target_year,
                 )
                 rows.append(
-                    Snapshot(
-                        plan=plan,
-                        indicator_key=indicator.key,
-                        region_id=region,
-                        year=year,
-                        value=c.value,
-                        numerator=c.numerator,
-                        denominator=c.denominator,
-                        inputs=c.inputs,
-                        reason=c.reason,
-                        formula_version=p.formula.version if p else None,
-                        status=verdict.status,
-                        progress=verdict.progress,
-                        expected=verdict.expected,
-                        computed_at=now,
+                    (
+                        plan.pk,
+                        indicator.key,
+                        region,
+                        year,
+                        c.value,
+                        c.numerator,
+                        c.denominator,
+                        json.dumps(c.inputs, ensure_ascii=False),
+                        c.reason,
+                        p.formula.version if p else None,
+                        verdict.status,
+                        verdict.progress,
+                        verdict.expected,
+                        now,
                     )
                 )
-    with transaction.atomic():
-        Snapshot.objects.filter(plan=plan).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=5000)
+    write_snapshots(plan, rows)
     if on_progress:
         on_progress(total_steps, total_steps)
     return {
@@ -602,6 +622,54 @@ def compute_plan(plan: Plan, *, on_progress: Callable[[int, int], None] | None =
         "items": len(codes),
         "formula_errors": errors,
     }
+
+
+SNAPSHOT_COLUMNS = [
+    "plan_id",
+    "indicator_key",
+    "region_id",
+    "year",
+    "value",
+    "numerator",
+    "denominator",
+    "inputs",
+    "reason",
+    "formula_version",
+    "status",
+    "progress",
+    "expected",
+    "computed_at",
+]
+
+
+def write_snapshots(plan: Plan, rows: list[tuple[Any, ...]]) -> None:
+    """Replace the plan's snapshots in one transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    Tens of thousands of rows per plan; building model instances and Django's INSERT for them
+    cost more than the whole computation, so the rows go to the database as plain tuples.
+    """
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in SNAPSHOT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE plan_id = %s", [plan.pk])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        ops = connection.ops
+        stamp = ops.adapt_datetimefield_value(rows[0][-1]) if rows else None
+        decimal_at = [SNAPSHOT_COLUMNS.index(c) for c in ("value", "numerator", "denominator", "progress", "expected")]
+        adapted = []
+        for row in rows:
+            values = list(row)
+            for index in decimal_at:
+                if values[index] is not None:
+                    values[index] = str(values[index])
+            values[-1] = stamp
+            adapted.append(values)
+        placeholders = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted)
 
 
 def snapshots_recompute(*, plan: Plan, acting_user: User | None) -> Job:

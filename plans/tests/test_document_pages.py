@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +22,7 @@ from plans.services.documents import plan_import_file
 from plans.services.indicators import compute_plan
 from plans.tests.indicator_world import build_world
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED = {k: next(FIXTURES.glob(f"{k}_*.txt")) for k in ("000", "001", "002", "003", "004")}
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_project_progress_entry_and_evaluation_totals(staff: Any, lufeng: Plan) 
     }
     final = client.get(f"/plans/{lufeng.pk}/evaluation/final/").context["report"]
     assert final["project_totals"]["spent_wan_yuan"] == Decimal("2750.00")
-    assert len(final["rows"]) == 11
+    assert len(final["rows"]) == 13
     assert final["rows"][5]["notes"] == "尚未计算"
 
 
@@ -219,7 +220,9 @@ def test_api_plans_versions_indicators_diff(staff: Any, chongming: Plan, api_tok
     assert diff["counts"]["tasks_added"] == 1
 
 
-def test_api_import_dry_run_then_confirm(staff: Any, api_token: Callable[[Any], str]) -> None:
+def test_api_import_dry_run_then_confirm(
+    staff: Any, api_token: Callable[[Any], str], make_user: Callable[..., Any]
+) -> None:
     client = api_client(api_token(staff))
     content = SEED["004"].read_bytes()
     dry = client.post(
@@ -238,16 +241,40 @@ def test_api_import_dry_run_then_confirm(staff: Any, api_token: Callable[[Any], 
     assert (body["dry_run"], body["region_code"], len(body["parsed"]["indicators"])) == (True, DISTRICT, 17)
     assert body["parsed"]["indicators"][4]["kind"] == "预期性"
     assert not Plan.objects.exists()
-    stored = client.post(
-        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
-    )
+    assert StoredFile.objects.get().pk == body["stored_file"]
+    # Confirming the dry run imports the stored file; a second confirmation changes nothing.
+    confirm = {"stored_file": body["stored_file"], "region": DISTRICT, "title": ""}
+    stored = client.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json")
     assert stored.status_code == 201
     assert (stored.json()["created"], stored.json()["version"]) == (True, 1)
-    again = client.post(
+    assert PlanVersion.objects.get().source_file_id == body["stored_file"]
+    again = client.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json")
+    assert again.status_code == 200 and again.json()["created"] is False
+    # Sending the file with dry_run=false imports in one step (here: the same file, so nothing new).
+    direct = client.post(
         "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("001.txt", SEED["001"].read_bytes())}
     )
-    assert again.status_code == 200 and again.json()["created"] is False
+    assert direct.status_code == 200 and direct.json()["created"] is False
     assert PlanVersion.objects.count() == 1
+    fresh = client.post(
+        "/api/v1/plans/documents/import", {"file": SimpleUploadedFile("002.txt", SEED["002"].read_bytes())}
+    )
+    assert fresh.status_code == 201 and fresh.json()["version"] == 2
+    indicators = client.get(f"/api/v1/plans/documents/{fresh.json()['plan_id']}/indicators", {"version": 1}).json()
+    assert [(i["seq"], i["kind"]) for i in indicators][4] == (5, "indicative")
+    current = client.get(f"/api/v1/plans/documents/{fresh.json()['plan_id']}/indicators").json()
+    assert [(i["seq"], i["kind"]) for i in current][4] == (5, "binding")
+    # Another user cannot confirm someone else's stored file; a region outside the scope is refused.
+    other = api_client(api_token(make_user("colleague", "district_staff", DISTRICT)))
+    assert (
+        other.post("/api/v1/plans/documents/import/confirm", confirm, content_type="application/json").status_code
+        == 404
+    )
+    outside = client.post(
+        "/api/v1/plans/documents/import/confirm", {**confirm, "region": "310113"}, content_type="application/json"
+    )
+    assert outside.status_code == 422 and outside.json()["errors"] == {"region": ["您无权为宝山区导入规划"]}
+    assert PlanVersion.objects.count() == 2
 
 
 def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callable[[Any], str]) -> None:
@@ -276,4 +303,110 @@ def test_api_progress_and_evaluation(staff: Any, lufeng: Plan, api_token: Callab
     assert report["year"] == 2023
     assert report["projects"][1]["spent_wan_yuan"] == "300.00"
     assert report["project_totals"]["planned_wan_yuan"] == "235835.00"
-    assert len(report["indicators"]) == 11
+    assert len(report["indicators"]) == 13
+
+
+def test_evaluation_for_a_township_and_refused_outside_the_plan(
+    make_user: Callable[..., Any], make_person: Callable[..., Any]
+) -> None:
+    world = build_world(make_user, make_person)
+    compute_plan(world.plan)
+    staff = make_user("eval-staff", "district_staff", DISTRICT)
+    client = client_for(staff)
+    page = client.get(f"/plans/{world.plan.pk}/evaluation/mid/")
+    codes = [r.code for r in page.context["regions"]]
+    assert codes[0] == DISTRICT and "310151101" in codes and all(c.startswith(DISTRICT) for c in codes)
+    township = client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310151101"})
+    assert township.context["report"]["region_code"] == "310151101"
+    assert client.get(f"/plans/{world.plan.pk}/evaluation/mid/", {"region": "310113"}).status_code == 404
+
+
+def test_plan_list_filters_shared_by_page_and_api(
+    staff: Any, chongming: Plan, make_user: Callable[..., Any], api_token: Callable[[Any], str]
+) -> None:
+    city = make_user("city-staff", "district_staff", "31")
+    plan_import_file(path=SEED["004"], region=Region.objects.get(code="310113"), acting_user=city)
+    client = api_client(api_token(city))
+    titles = lambda query: [p["title"] for p in client.get("/api/v1/plans/documents", query).json()["results"]]  # noqa: E731
+    assert titles({}) == ["宝山区民政事业发展“十四五”规划", "崇明区民政事业发展“十四五”规划"]
+    assert titles({"q": "宝山"}) == ["宝山区民政事业发展“十四五”规划"]
+    assert titles({"region": DISTRICT}) == ["崇明区民政事业发展“十四五”规划"]
+    assert titles({"year": 2030}) == []
+    assert titles({"year": 2023}) == ["宝山区民政事业发展“十四五”规划", "崇明区民政事业发展“十四五”规划"]
+    bad = client.get("/api/v1/plans/documents", {"year": "x"})
+    assert bad.status_code == 422
+    page = client_for(city).get("/plans/", {"q": "宝山"})
+    assert [p.title for p in page.context["plans"]] == ["宝山区民政事业发展“十四五”规划"]
+    # The Chongming staff do not see Baoshan's plan.
+    assert [p.title for p in client_for(staff).get("/plans/").context["plans"]] == ["崇明区民政事业发展“十四五”规划"]
+
+
+def test_evaluation_notes_by_page_and_api(
+    staff: Any, chongming: Plan, make_user: Callable[..., Any], api_token: Callable[[Any], str]
+) -> None:
+    client = client_for(staff)
+    key = "认知障碍照护床位数"
+    saved = client.post(f"/plans/{chongming.pk}/evaluation/mid/notes/{key}/", {"note": "新建两家认知症照护单元"})
+    assert saved.status_code == 302
+    assert saved["Location"] == f"/plans/{chongming.pk}/evaluation/mid/#ind-{quote(key)}"
+    page = client.get(f"/plans/{chongming.pk}/evaluation/mid/")
+    row = next(r for r in page.context["report"]["rows"] if r["indicator"].key == key)
+    assert row["staff_note"] == "新建两家认知症照护单元"
+    assert "新建两家认知症照护单元" in page.content.decode()
+    # The final evaluation has its own notes.
+    final = client.get(f"/plans/{chongming.pk}/evaluation/final/").context["report"]
+    assert next(r for r in final["rows"] if r["indicator"].key == key)["staff_note"] == ""
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{chongming.pk}/evaluation/mid/export.xlsx").content))[
+        "指标中期评估"
+    ]
+    fifth = next(v for v in sheet.iter_rows(values_only=True) if v[0] == 5)
+    assert fifth[-1] == "新建两家认知症照护单元"
+    api = api_client(api_token(staff))
+    put = api.put(
+        f"/api/v1/plans/documents/{chongming.pk}/evaluation/mid/notes/{key}",
+        data={"note": "  "},
+        content_type="application/json",
+    )
+    assert put.status_code == 200 and put.json() == {"indicator_key": key, "stage": "mid", "note": ""}
+    assert not chongming.evaluation_notes.exists()
+    unknown = api.put(
+        f"/api/v1/plans/documents/{chongming.pk}/evaluation/half/notes/nokey",
+        data={"note": "x"},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == {
+        "stage": ["评估阶段应为中期评估（mid）或总结评估（final）"],
+        "indicator_key": ["该指标不在规划现行版本中"],
+    }
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="plans.evaluation_note")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["plans.evaluation_note.set", "plans.evaluation_note.delete"]
+    viewer = make_user("township-viewer", "township_officer", "310151101")
+    refused = client_for(viewer).post(f"/plans/{chongming.pk}/evaluation/mid/notes/{key}/", {"note": "x"})
+    assert refused.status_code == 403
+
+
+def test_detail_of_baoshan_shows_the_13th_plan_table_and_of_lufeng_the_projects(
+    staff: Any, lufeng: Plan, make_user: Callable[..., Any]
+) -> None:
+    city = make_user("city-viewer", "district_staff", "31")
+    baoshan, _ = plan_import_file(path=SEED["004"], region=Region.objects.get(code="310113"), acting_user=city)
+    page = client_for(city).get(f"/plans/{baoshan.plan_id}/")
+    text = page.content.decode()
+    assert "表一：“十三五”规划指标完成情况" in text
+    assert "<td>新建社区托养机构（个）</td><td>10</td><td>71</td><td>710%</td><td>约束性</td>" in text
+    assert page.context["indicators"][5]["target_display"] == "≥ 98 %；其中持等级证≥80%"
+    detail = client_for(staff).get(f"/plans/{lufeng.pk}/")
+    totals = detail.context["project_totals"]
+    assert (totals["planned_wan_yuan"], totals["planned_beds"]) == (Decimal("235835.00"), 4830)
+    assert {k: v["planned"] for k, v in totals["categories"].items()} == {
+        "养老服务体系建设项目": Decimal("181200.00"),
+        "城乡社区公共服务基础设施建设项目": Decimal("11655.00"),
+        "殡葬基础设施建设项目": Decimal("36300.00"),
+        "社会福利和儿童福利体系建设项目": Decimal("6680.00"),
+    }
+    assert "填报进展" in detail.content.decode()

@@ -79,3 +79,18 @@ def test_no_python_evaluation_and_limits() -> None:
         parse("(" * 50 + "1" + ")" * 50)
     with pytest.raises(FormulaError, match="公式过长"):
         parse("a+" * 300 + "a")
+
+
+def test_known_names_are_taken_whole() -> None:
+    names = ["60岁及以上户籍老年人口数", "乡镇（街道）数", "有康复辅具租赁服务点的乡镇（街道）数", "养老床位总数"]
+    assert parse("养老床位总数 ÷ 60岁及以上户籍老年人口数 × 1000", names) == Binary(
+        "*", Binary("/", Item("养老床位总数"), Item("60岁及以上户籍老年人口数")), Number(Decimal(1000))
+    )
+    assert item_names(parse("有康复辅具租赁服务点的乡镇（街道）数/乡镇（街道）数", names)) == [
+        "有康复辅具租赁服务点的乡镇（街道）数",
+        "乡镇（街道）数",
+    ]
+    # A known name followed by more name characters is another name, not the known one.
+    assert parse("养老床位总数x", names) == Item("养老床位总数x")
+    with pytest.raises(FormulaError):
+        parse("养老床位总数 ÷ 60岁及以上户籍老年人口数 × 1000")

@@ -18,7 +18,7 @@ from plans.parsing import parse_file
 from plans.selectors.documents import version_diff
 from plans.services.documents import plan_import_file, plan_version_import, resolve_region
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED = {
     "000": FIXTURES / "000_4ab354dae66e4b4d.txt",
     "001": FIXTURES / "001_bb99b6debb92d8ce.txt",
@@ -139,7 +139,7 @@ def test_a_text_without_title_joins_the_regions_plan_of_the_period() -> None:
 @pytest.mark.django_db
 def test_lufeng_import_stores_projects_and_prose_indicators() -> None:
     out = run(str(SEED["003"]))
-    assert "指标 11 项" in out and "重点项目 29 个" in out
+    assert "指标 13 项" in out and "重点项目 29 个" in out
     version = PlanVersion.objects.get()
     assert sum(p.investment_wan_yuan for p in version.projects.all()) == Decimal("235835.00")
     assert sum(p.beds or 0 for p in version.projects.all()) == 4830
@@ -189,6 +189,20 @@ def test_version_diff_of_chongming_draft_and_final() -> None:
     pieces = reworded["基层政权建设"]["pieces"]
     assert any(p["old"] == "" and p["new"] == "居" and p["before"].endswith("做实村") for p in pieces)
     assert diff["counts"]["tasks_removed"] == 0
+    # Only real rewordings: bold markup, footnote marks, punctuation width and the issued document's
+    # distribution list (抄送…) do not count.
+    assert sorted(reworded) == sorted(
+        [
+            "社区治理体系创新发展",
+            "村居治理和服务",
+            "基层政权建设",
+            "社会组织建设管理",
+            "福利彩票",
+            "社会福利体系",
+            "社区事务受理中心建设",
+            "民政专业工作队伍建设",
+        ]
+    )
 
 
 @pytest.mark.django_db
@@ -205,3 +219,16 @@ def test_service_refuses_a_period_that_differs_from_the_plans() -> None:
     ]
     assert PlanVersion.objects.count() == 1
     assert Indicator.objects.count() == 17
+
+
+@pytest.mark.django_db
+def test_demo_builder_imports_draft_and_final_once() -> None:
+    from plans.demo_documents import build_demo
+
+    assert build_demo("chongming", 1) == "崇明区规划导入新版本 2 个（草案、正式稿；重复运行不再导入）"
+    assert build_demo("chongming", 1) == "崇明区规划导入新版本 0 个（草案、正式稿；重复运行不再导入）"
+    plan = Plan.objects.get()
+    assert [(v.number, v.label, v.is_current) for v in plan.versions.order_by("number")] == [
+        (1, "草案", False),
+        (2, "正式稿", True),
+    ]

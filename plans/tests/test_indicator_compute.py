@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from plans.choices import Comparator, IndicatorStatus
 from plans.models import Formula, Snapshot
 from plans.services.indicators import assess, compute_plan, ensure_formulas, formula_set
-from plans.tests.indicator_world import DISTRICT, TOWNSHIP_1, TOWNSHIP_2, VILLAGE_A, VILLAGE_B, build_world
+from plans.tests.indicator_world import DISTRICT, TOWNSHIP_1, TOWNSHIP_2, VILLAGE_A, VILLAGE_B, VILLAGE_C, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,89 @@ def test_formula_versions_and_validation(world: Any) -> None:
     assert snap(NURSING, DISTRICT, 2020).formula_version == 2
     # missing as zero: 2021 has no beds at all → denominator 0 → still no value.
     assert snap(NURSING, DISTRICT, 2021).reason == "分母为 0"
+
+
+def test_every_seed_indicator_gets_a_formula(make_user: Callable[..., Any]) -> None:
+    """All 17 Chongming and 12 Baoshan indicators and Lufeng's 13 prose targets are linked."""
+    from pathlib import Path
+
+    from core.models import Region
+    from plans.services.documents import plan_import_file
+
+    actor = make_user("importer", "district_admin", "310151")
+    fixtures = Path(__file__).resolve().parent.parent / "data" / "seeds"
+    expected = {"002_e3fdff5c98763175.txt": ("310151", 17), "004_7195df48b736ee37.txt": ("310113", 12)}
+    expected["003_5b69f9013e4c5d9b.txt"] = ("532302", 13)
+    for name, (region, count) in expected.items():
+        region_obj = Region.objects.get(code=region)
+        version, _ = plan_import_file(path=fixtures / name, region=region_obj, acting_user=actor)
+        counts = ensure_formulas(version, acting_user=actor)
+        assert counts == {"created": count, "kept": 0, "unmatched": 0}, name
+        assert Formula.objects.filter(plan=version.plan, is_current=True).count() == count
+
+
+def test_households_count_those_with_a_living_member(
+    make_user: Callable[..., Any], make_person: Callable[..., Any]
+) -> None:
+    import datetime
+
+    from conftest import next_id_number
+    from core.models import Household, HouseholdMember, Region
+    from plans.data_items import get_item
+
+    region = Region.objects.get(code=VILLAGE_A)
+    died = make_person(region=VILLAGE_A, death_date=datetime.date(2021, 5, 1))
+    alive = make_person(region=VILLAGE_A)
+    child = make_person(region=VILLAGE_C, id_number=next_id_number(datetime.date(2022, 1, 1)))
+    for number, members, where in (("H1", [died], region), ("H2", [alive], region), ("H3", [child], None)):
+        household = Household.objects.create(number=number, region=where or Region.objects.get(code=VILLAGE_C))
+        for person in members:
+            HouseholdMember.objects.create(
+                household=household, person=person, relation="head", joined_on=datetime.date(2000, 1, 1)
+            )
+    days = [datetime.date(2020, 12, 31), datetime.date(2021, 12, 31), datetime.date(2022, 12, 31)]
+    provider = get_item("households").provider
+    assert provider is not None
+    values = provider("310151", days)
+    assert [values[(VILLAGE_A, d)] for d in days] == [2, 1, 1]
+    assert [values[(VILLAGE_C, d)] for d in days] == [0, 0, 1]
+
+
+def test_an_app_selector_answering_per_region_becomes_a_live_item(world: Any) -> None:
+    """When an app exposes f(prefix, on_date), the item is computed per township and added up."""
+    import datetime
+
+    from plans import data_items
+
+    calls: list[tuple[str, datetime.date]] = []
+
+    def beds(prefix: str, on: datetime.date) -> dict[str, int]:
+        calls.append((prefix, on))
+        per_township = {TOWNSHIP_1: {"total": 10, "nursing": 4}, TOWNSHIP_2: {"total": 30, "nursing": 11}}
+        return per_township.get(prefix, {"total": 0, "nursing": 0})
+
+    saved = {code: data_items.get_item(code) for code in ("beds_total", "nursing_beds")}
+    try:
+        data_items.register_provider("beds_total", data_items.per_township(beds, lambda r: r["total"]), "测试")
+        data_items.register_provider("nursing_beds", data_items.per_township(beds, lambda r: r["nursing"]), "测试")
+        compute_plan(world.plan)
+    finally:
+        data_items._ITEMS.update(saved)
+    district = snap(NURSING, DISTRICT, 2020)
+    assert (district.numerator, district.denominator, district.value) == (Decimal(15), Decimal(40), Decimal("37.5"))
+    assert snap(NURSING, TOWNSHIP_2, 2023).value == Decimal("36.666667")
+    assert snap(NURSING, VILLAGE_A, 2020).reason == "缺少数据：护理型床位数"  # not 0: villages are not known
+    # 21 townships × 6 years, one call each, shared by the two items.
+    assert len(calls) == 21 * 6
+
+
+def test_installed_apps_provide_their_items_live() -> None:
+    """With assistance and eldercare installed, their items switch to live data by themselves."""
+    from plans import data_items
+
+    assert not data_items.get_item("beds_total").is_live  # made manual by the test fixture
+    data_items.adopt_app_selectors()
+    beds, dibao = data_items.get_item("beds_total"), data_items.get_item("dibao_recipients")
+    assert beds.is_live and beds.source_label == "系统数据：养老服务 在营机构与社区床位"
+    assert dibao.is_live and getattr(dibao.provider, "finest_length", 12) == 9
+    assert not data_items.get_item("resident_population").is_live  # the system cannot know it

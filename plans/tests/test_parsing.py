@@ -12,7 +12,7 @@ import pytest
 
 from plans.parsing import ExtractError, extract_text, parse_document, parse_file
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEEDS = {
     "000": "000_4ab354dae66e4b4d.txt",
     "001": "001_bb99b6debb92d8ce.txt",
@@ -220,8 +220,14 @@ def test_lufeng_prose_targets_become_indicators() -> None:
         ("养老机构医养结合率", "达到100%", "eq", "100", "%"),
         ("家庭医生签约老年人有效服务率", "达到80%以上", "ge", "80", "%"),
         ("每万人拥有专业社会工作者(持证专业)人数", "≥1.6名(≥69名)", "ge", "1.6", "名"),
+        ("成立社会工作服务站的乡镇数", "在全市14个乡镇、168个村(社区)成立社会工作服务站", "eq", "14", "个"),
+        ("每个服务站配备持证专业社会工作人员数", "每个服务站配备1至2名持证专业社会工作人员", "ge", "1", "名"),
         ("居家患者接受社区康复服务比例", "60%以上的居家患者接受社区康复服务", "ge", "60", "%"),
     ]
+    stations = result["indicators"][10]["target_parsed"]["secondary"]
+    assert [(x["name"], x["value"]) for x in stations] == [("村(社区)", "168")]
+    staffing = result["indicators"][11]["target_parsed"]["secondary"]
+    assert [(x["comparator"], x["value"]) for x in staffing] == [("le", "2")]
     social = result["indicators"][9]
     assert social["target_parsed"]["secondary"][0]["value"] == "69"
     assert social["source"] == "prose"
@@ -417,3 +423,22 @@ def test_unreadable_files_are_refused_with_a_reason(name: str, content: bytes, m
         assert str(caught.value) == message
     else:
         assert str(caught.value).startswith("无法读取 docx 文件")
+
+
+def test_a_skipped_sequence_number_is_reported_where_the_table_stops() -> None:
+    text = seed_text("002").replace("\n11\t儿童福利社会工作", "\n12a\t儿童福利社会工作")
+    result = parse_document(text)
+    assert len(result["indicators"]) == 10
+    line = text.split("\n").index(next(x for x in text.split("\n") if x.startswith("12a\t"))) + 1
+    assert {
+        "line": line,
+        "message": "该行看似表格行，但序号“12a”不是应有的11：表格在此中断，其后的行未作为指标读取",
+    } in result["problems"]
+    lines = seed_text("000").split("\n")
+    start = lines.index("9")
+    del lines[start : start + 14]  # row 9 (7 cells, each followed by a blank line) gone
+    cut = parse_document("\n".join(lines))
+    assert len(cut["indicators"]) == 8
+    assert {"line": start + 1, "message": "序号应为9，此处为10：表格在此中断，其后的行未作为指标读取"} in cut[
+        "problems"
+    ]

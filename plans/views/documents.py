@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from core.forms import apply_service_errors
 from core.models import Region, StoredFile
@@ -77,12 +78,25 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "tasks": sel.plan_outline(version),
             "projects": projects,
             "project_totals": exports.project_totals(projects),
-            "tables": [t for t in (version.parsed.get("tables") or []) if t.get("kind") == "completion"],
+            "tables": _completion_tables(version.parsed),
             "problems": version.parsed.get("problems") or [],
             "can_manage": has_perm(request.user, PlanPerm.MANAGE_PLAN, plan.region_id),
             "previous": next((v for v in reversed(versions) if v.number < version.number), None),
         },
     )
+
+
+def _completion_tables(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    """The previous plan's results tables, rows as cell lists in column order (jsonb keeps no key order)."""
+    return [
+        {
+            "title": table.get("title") or "",
+            "columns": table["columns"],
+            "rows": [[row["cells"].get(column, "") for column in table["columns"]] for row in table["rows"]],
+        }
+        for table in parsed.get("tables") or []
+        if table.get("kind") == "completion"
+    ]
 
 
 def _upload_regions(request: AuthedRequest) -> list[tuple[str, str]]:
@@ -123,6 +137,7 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
                     "plans/plan_preview.html",
                     {
                         "parsed": public_view(parsed),
+                        "tables": _completion_tables(parsed),
                         "region": region,
                         "confirm": confirm,
                         "existing": existing,
@@ -219,8 +234,6 @@ def project_progress(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
 
 
 def plan_detail_url(plan: Plan) -> str:
-    from django.urls import reverse
-
     return reverse("plans:plan_detail", args=[plan.pk])
 
 
@@ -239,6 +252,17 @@ def _evaluation(request: AuthedRequest, pk: int, stage: str) -> dict[str, Any]:
 def evaluation(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
     report = _evaluation(request, pk, stage)
     chart = exports.evaluation_chart_data(report)
+    plan = report["plan"]
+    # The plan's region and the townships in it that the user may see (an evaluation per township).
+    regions = [
+        r
+        for r in user_regions(request.user, PlanPerm.VIEW_PLAN, ("county", "township"))
+        if r.code.startswith(plan.region_id)
+    ]
+    if not any(r.code == plan.region_id for r in regions) and has_perm(
+        request.user, PlanPerm.VIEW_PLAN, plan.region_id
+    ):
+        regions.insert(0, plan.region)
     return render(
         request,
         "plans/evaluation.html",
@@ -246,10 +270,32 @@ def evaluation(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
             "report": report,
             "chart": chart,
             "region_label": region_label(report["region_code"]),
+            "regions": regions,
             "query": request.GET.urlencode(),
             "can_manage": has_perm(request.user, PlanPerm.MANAGE_PLAN, report["plan"].region_id),
         },
     )
+
+
+@require_perm(PlanPerm.MANAGE_PLAN)
+def evaluation_note(request: AuthedRequest, pk: int, stage: str, key: str) -> HttpResponse:
+    """Save staff's assessment of one indicator (a POST from the evaluation page)."""
+    plan = get_plan_or_404(request.user, pk, PlanPerm.VIEW_PLAN)
+    if not has_perm(request.user, PlanPerm.MANAGE_PLAN, plan.region_id):
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect("plans:evaluation", pk=plan.pk, stage=stage)
+    try:
+        svc.evaluation_note_set(
+            plan=plan, stage=stage, indicator_key=key, note=request.POST.get("note", ""), acting_user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "评估说明已保存")
+    region = request.POST.get("region", "")
+    suffix = f"?region={quote(region)}" if region else ""
+    return redirect(f"{reverse('plans:evaluation', args=[plan.pk, stage])}{suffix}#ind-{quote(key)}")
 
 
 @require_perm(PlanPerm.VIEW_PLAN)

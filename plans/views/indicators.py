@@ -38,8 +38,6 @@ def _region_trail(plan_region: str, code: str) -> list[dict[str, str]]:
 @require_perm(VIEW_PLAN)
 def indicator_dashboard_home(request: AuthedRequest) -> HttpResponse:
     plans = list(sel.plans_visible(request.user).order_by("region_id", "-period_start"))
-    if len(plans) == 1:
-        return redirect("plans:indicator_dashboard", pk=plans[0].pk)
     rows = [{"plan": p, "computed_at": sel.last_computed(p)} for p in plans]
     return render(request, "plans/indicator_home.html", {"rows": rows})
 
