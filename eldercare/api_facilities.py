@@ -628,8 +628,6 @@ def coverage(request: HttpRequest, region: str = "", on: datetime.date | None = 
     code = region or prefixes[0]
     if not any(code.startswith(p) for p in prefixes):
         raise PermissionDenied("您无权查看该区划")
-    if len(code) > 9:
-        raise ValidationError({"region": ["请选择区县或乡镇/街道"]})
     rules = selectors.coverage_report(code, on or datetime.date.today())
     return [
         {

@@ -273,9 +273,10 @@ def _parameter(rule: CoverageRule, region_code: str, on: datetime.date) -> Decim
 def coverage_report(prefix: str, on: datetime.date) -> list[CoverageRule]:
     """Every coverage rule of the plan for the regions under ``prefix`` (a county or a township),
     each row the region's actual figure against the threshold in force, shortfalls listed."""
-    townships = _regions(prefix[:TOWNSHIP_LEN] if len(prefix) >= TOWNSHIP_LEN else prefix, TOWNSHIP_LEN)
+    # A village user sees the village-level rule for their own village only.
+    townships = _regions(prefix, TOWNSHIP_LEN) if len(prefix) <= TOWNSHIP_LEN else []
     villages = _regions(prefix, VILLAGE_LEN)
-    facilities = facilities_in(prefix[:TOWNSHIP_LEN] if len(prefix) > TOWNSHIP_LEN else prefix, on)
+    facilities = facilities_in(prefix, on)
     rules: list[CoverageRule] = []
 
     def rule(code: str, title: str, level: str, unit: str, parameter: str) -> CoverageRule:
@@ -418,6 +419,8 @@ def coverage_report(prefix: str, on: datetime.date) -> list[CoverageRule]:
         elderly,
         1000,
     )
+    if len(prefix) > TOWNSHIP_LEN:
+        return [r for r in rules if r.level == "village"]
     return rules
 
 

@@ -20,7 +20,7 @@ from core.forms import ImportUploadForm, apply_service_errors
 from core.models import Region, User
 from core.permissions import CorePerm
 from core.scoping import get_visible_or_404, grant_prefixes, has_perm
-from core.selectors import home_region, region_choices, region_label
+from core.selectors import home_region, region_choices, region_label, user_regions
 from core.sheets import SheetError, read_sheet, write_workbook
 from core.views.base import AuthedRequest, paginate, region_select, require_perm
 from eldercare import exports_facilities as exports
@@ -506,7 +506,7 @@ def _scope_code(request: AuthedRequest, perm: str) -> str:
 def coverage(request: AuthedRequest) -> HttpResponse:
     code = _scope_code(request, P.VIEW_FACILITY)
     on = _today()
-    rules = selectors.coverage_report(code, on) if len(code) <= 9 else []
+    rules = selectors.coverage_report(code, on) if code else []
     return render(
         request,
         "eldercare/facilities/coverage.html",
@@ -806,12 +806,8 @@ def inspection_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_perm(P.MANAGE_SUPERVISION)
 def draw_create(request: AuthedRequest) -> HttpResponse:
     scopes = grant_prefixes(request.user, P.MANAGE_SUPERVISION)
-    choices = [(c, region_label(c)) for c in scopes] + [
-        (code, name)
-        for _, group in region_choices(request.user, P.MANAGE_SUPERVISION)
-        for code, name in group
-        if len(code) == 9
-    ]
+    below = user_regions(request.user, P.MANAGE_SUPERVISION, ("county", "township"))
+    choices = [(c, region_label(c)) for c in scopes] + [(r.code, r.display_name) for r in below if r.code not in scopes]
     form = DrawForm(
         request.POST or None, region_choices=choices, initial={"facility_kinds": [FacilityKind.CARE_INSTITUTION]}
     )
