@@ -78,6 +78,7 @@ def build_community_demo(profile: str, seed: int) -> str:
     with transaction.atomic():
         enrolled = _meals(points, district, today, rng)
         meals = _daily_counts(points, today, rng)
+        blacklisted = _blacklist_one(points, today, rng, staff)
         settled = _settlements(district, today)
         advice = _advice(district, today, rng, staff)
         pairs, visits, coverage = _peer(district, today, rng)
@@ -92,6 +93,7 @@ def build_community_demo(profile: str, seed: int) -> str:
             changes={
                 "enrolments": enrolled,
                 "meal_rows": meals,
+                "blacklisted": blacklisted,
                 "settlements": settled,
                 "advice": advice,
                 "pairs": pairs,
@@ -100,7 +102,8 @@ def build_community_demo(profile: str, seed: int) -> str:
             },
         )
     return (
-        f"助餐登记 {enrolled} 人，{MONTHS} 个月每日填报 {meals} 行，结算 {settled} 份；"
+        f"助餐登记 {enrolled} 人，{MONTHS} 个月每日填报 {meals} 行，结算 {settled} 份"
+        f"（{blacklisted or '无'}列入黑名单期间停发补贴）；"
         f"养老顾问咨询 {advice} 次；老伙伴结对 {pairs} 对、探访 {visits} 次（上月覆盖率 {coverage}%）；"
         f"适老化改造 {adaptations} 件"
     )
@@ -166,7 +169,7 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
         weekend = day.weekday() >= 5
         for point in points:
             cap = point.daily_meal_capacity or 60
-            target = MEALS_PER_DAY * cap / capacity * (0.85 if weekend else 1.03)
+            target = MEALS_PER_DAY * cap / capacity * (0.92 if weekend else 0.98)
             weights = {c: mix[point.pk].get(c, 0) + w / 10 for c, w in _CATEGORY_WEIGHTS.items()}
             total_weight = sum(weights.values())
             for category, weight in weights.items():
@@ -190,6 +193,27 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
             row.ordered += row.meal_point.daily_meal_capacity or 60
     MealCount.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+def _blacklist_one(points: list[Facility], today: datetime.date, rng: random.Random, staff: User | None) -> str:
+    """One meal point was on the blacklist for twelve days last month (via the supervision
+    service), so the settlement shows meals served without subsidy."""
+    from eldercare.models import BlacklistEntry
+    from eldercare.services import blacklist_add, blacklist_remove
+
+    if staff is None:
+        return ""
+    candidates = [p for p in points if not BlacklistEntry.objects.filter(facility=p).exists()]
+    if not candidates:
+        return ""
+    point = rng.choice(candidates)
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    listed = last_month + datetime.timedelta(days=9)
+    entry = blacklist_add(facility=point, listed_on=listed, reason="抽查发现虚报助餐餐次", acting_user=staff)
+    blacklist_remove(
+        entry=entry, removed_on=listed + datetime.timedelta(days=12), reason="整改到位，核减虚报餐次", acting_user=staff
+    )
+    return point.name
 
 
 def _settlements(district: str, today: datetime.date) -> int:
