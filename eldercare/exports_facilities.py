@@ -11,7 +11,7 @@ from core.audit import audit_in_own_transaction
 from core.models import User
 from core.selectors import region_label
 from core.sheets import Column, write_workbook
-from eldercare.models import Caregiver, Facility, Inspection
+from eldercare.models import Caregiver, Facility, Inspection, Residency
 
 FACILITY_COLUMNS = [
     Column("number", "设施编号"),
@@ -170,3 +170,43 @@ def inspection_workbook(queryset: QuerySet[Inspection]) -> bytes:
         for i in queryset
     ]
     return write_workbook([("监督检查", INSPECTION_COLUMNS, rows)])
+
+
+RESIDENCY_COLUMNS = [
+    Column("name", "姓名", width=12),
+    Column("sex", "性别", width=6),
+    Column("birth_date", "出生日期", width=12),
+    Column("facility", "设施", width=28),
+    Column("region", "所在区划", width=24),
+    Column("bed", "床位号", width=10),
+    Column("bed_kind", "床位类型", width=12),
+    Column("admitted_on", "入住日期", width=12),
+    Column("discharged_on", "退住日期", width=12),
+    Column("reason", "退住原因", width=12),
+]
+
+
+def residency_workbook(user: User, queryset: QuerySet[Residency]) -> bytes:
+    rows = [
+        [
+            r.person.name,
+            r.person.get_sex_display(),
+            _d(r.person.birth_date),
+            r.bed.facility.name,
+            region_label(r.bed.facility.region_id),
+            r.bed.number,
+            r.bed.get_kind_display(),
+            _d(r.admitted_on),
+            _d(r.discharged_on),
+            r.get_discharge_reason_display(),
+        ]
+        for r in queryset.iterator(chunk_size=2000)
+    ]
+    audit_in_own_transaction(
+        action="eldercare.residency.export",
+        actor=user,
+        object_type="eldercare.residency",
+        object_repr=f"导出入住老人名单 {len(rows)} 条",
+        changes={"rows": len(rows)},
+    )
+    return write_workbook([("入住老人", RESIDENCY_COLUMNS, rows)])

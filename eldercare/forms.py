@@ -57,6 +57,12 @@ class BedAddForm(forms.Form):
     number_prefix = forms.CharField(label="床位号前缀", max_length=8, required=False, help_text="如 A 楼填 A-")
 
 
+class BedEditForm(forms.Form):
+    kind = forms.ChoiceField(label="床位类型", choices=BedKind.choices)
+    is_basic = forms.BooleanField(label="保基本", required=False)
+    is_active = forms.BooleanField(label="在用", required=False)
+
+
 class AdmitForm(forms.Form):
     id_number = forms.CharField(label="老人身份证号", max_length=18)
     bed = forms.ChoiceField(label="床位")

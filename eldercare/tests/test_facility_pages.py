@@ -379,3 +379,50 @@ def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person)
     assert Bed.objects.count() == 8439
     assert build_facilities_demo("chongming", 2026) == "已存在，跳过"
     assert Facility.objects.count() == 985
+
+
+@pytest.mark.django_db
+def test_bed_update_and_residents_list(admin, home, make_person, make_user):
+    user = portal_user(make_user, home)
+    client = client_for(user)
+    bed = home.beds.order_by("number").first()
+    person = make_person("钱阿婆")
+    services.resident_admit(bed=bed, person=person, admitted_on=D(2025, 1, 1), acting_user=admin)
+    # An occupied bed cannot be taken out of use; the kind may change.
+    client.post(f"/eldercare/portal/{home.pk}/beds/{bed.pk}/", {"kind": "dementia", "is_basic": "on"})
+    bed.refresh_from_db()
+    assert (bed.kind, bed.is_basic, bed.is_active) == ("nursing", False, True)
+    client.post(
+        f"/eldercare/portal/{home.pk}/beds/{bed.pk}/", {"kind": "dementia", "is_basic": "on", "is_active": "on"}
+    )
+    bed.refresh_from_db()
+    assert (bed.kind, bed.is_basic, bed.is_active) == ("dementia", True, True)
+    free = home.beds.order_by("number")[1]
+    client.post(f"/eldercare/portal/{home.pk}/beds/{free.pk}/", {"kind": "general"})
+    free.refresh_from_db()
+    assert not free.is_active
+    bureau = client_for(admin)
+    listing = bureau.get("/eldercare/residents/?state=open").content.decode()
+    assert "钱阿婆" in listing
+    export = bureau.get("/eldercare/residents/export/?state=open")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["钱阿婆"]
+
+
+@pytest.mark.django_db
+def test_published_results_are_public_and_only_published(admin, home):
+    from eldercare.models import Inspection
+
+    shown = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=shown, inspected_on=D(2025, 5, 2), summary="公开的结论", findings=[], acting_user=admin
+    )
+    hidden = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=hidden, inspected_on=D(2025, 5, 2), summary="未公开的结论", findings=[], acting_user=admin
+    )
+    services.inspection_publish(inspection=shown, published_on=D(2025, 5, 10), acting_user=admin)
+    from django.test import Client
+
+    body = Client().get("/eldercare/supervision/results/").content.decode()
+    assert "公开的结论" in body and "未公开的结论" not in body

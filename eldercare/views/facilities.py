@@ -28,10 +28,11 @@ from eldercare import imports_facilities as imports
 from eldercare import selectors, services
 from eldercare.choices import BED_HOLDING_KINDS, BedKind, FacilityKind, FindingStatus, InspectionStatus
 from eldercare.facility_people import age_on, person_by_id_number
-from eldercare.filtersets import CaregiverFilterSet, FacilityFilterSet, InspectionFilterSet
+from eldercare.filtersets import CaregiverFilterSet, FacilityFilterSet, InspectionFilterSet, ResidencyFilterSet
 from eldercare.forms import (
     AdmitForm,
     BedAddForm,
+    BedEditForm,
     BlacklistForm,
     BlacklistRemoveForm,
     CaregiverForm,
@@ -216,6 +217,8 @@ def _facility_context(facility: Facility, user: User, portal: bool) -> dict[str,
         "discharge_form": DischargeForm(initial={"discharged_on": today}),
         "transfer_form": TransferForm(initial={"transferred_on": today}),
         "bed_form": BedAddForm(),
+        "bed_edit_form": BedEditForm(),
+        "bed_kinds": BedKind.choices,
         "caregiver_form": CaregiverForm(),
         "leave_form": CaregiverLeaveForm(initial={"left_on": today}),
         "prefix": "eldercare:portal_" if portal else "eldercare:facility_",
@@ -320,6 +323,32 @@ def bed_add(request: AuthedRequest, pk: int, portal: bool = False) -> HttpRespon
                 acting_user=request.user,
             )
             messages.success(request, f"已新增 {len(beds)} 张床位")
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        _form_errors(request, form)
+    return _back(pk, portal)
+
+
+@require_POST
+def bed_update(request: AuthedRequest, pk: int, bed_id: int, portal: bool = False) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('core:login')}?next={request.path}")
+    facility = _acting_facility(request, pk, portal)
+    bed = Bed.objects.filter(pk=bed_id, facility=facility).select_related("facility").first()
+    if bed is None:
+        raise Http404("未找到该记录")
+    form = BedEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.bed_update(
+                bed=bed,
+                kind=form.cleaned_data["kind"],
+                is_basic=form.cleaned_data["is_basic"],
+                is_active=form.cleaned_data["is_active"],
+                acting_user=request.user,
+            )
+            messages.success(request, f"已保存 {bed.number} 床")
         except ValidationError as exc:
             _errors(request, exc)
     else:
@@ -575,6 +604,42 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             },
         },
     )
+
+
+# ---------------------------------------------------------------- residents
+
+
+def _residency_queryset(request: AuthedRequest) -> tuple[ResidencyFilterSet, QuerySet[Residency]]:
+    base = Residency.objects.visible_to(request.user, P.VIEW_FACILITY).select_related("person", "bed__facility")
+    filterset = ResidencyFilterSet(request.GET, queryset=base, request=request)
+    region_select(filterset, request.user, P.VIEW_FACILITY)
+    return filterset, (filterset.qs if filterset.is_valid() else base.none()).order_by("-admitted_on", "-id")
+
+
+@require_perm(P.VIEW_FACILITY)
+def residency_list(request: AuthedRequest) -> HttpResponse:
+    filterset, queryset = _residency_queryset(request)
+    page, query = paginate(request, queryset)
+    today = _today()
+    return render(
+        request,
+        "eldercare/facilities/residency_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "rows": [{"stay": r, "age": age_on(r.person, today)} for r in page.object_list],
+            "querystring_without_page": query,
+            "can_export": has_perm(request.user, CorePerm.EXPORT_DATA),
+        },
+    )
+
+
+@require_perm(P.VIEW_FACILITY)
+def residency_export(request: AuthedRequest) -> HttpResponse:
+    if not has_perm(request.user, CorePerm.EXPORT_DATA):
+        raise PermissionDenied
+    _, queryset = _residency_queryset(request)
+    return _xlsx(exports.residency_workbook(request.user, queryset), "入住老人名单.xlsx")
 
 
 # ---------------------------------------------------------------- workforce
