@@ -435,6 +435,7 @@ def meal_daily(request: AuthedRequest) -> HttpResponse:
                     messages.warning(request, f"{name} 订餐 {over['ordered']} 份，超过日供餐能力 {over['capacity']} 份")
                 return redirect(f"{reverse('eldercare:meal_daily')}?day={day.isoformat()}")
     existing = {(c.meal_point_id, c.category): c for c in MealCount.objects.filter(meal_point__in=points, day=day)}
+    enrolled = sel.meal_enrolment_counts(request.user)
     rows = []
     for point in points:
         cells = []
@@ -446,6 +447,7 @@ def meal_daily(request: AuthedRequest) -> HttpResponse:
                     "s_name": f"s-{point.pk}-{category}",
                     "o": posted.get(f"o-{point.pk}-{category}", count.ordered if count else ""),
                     "s": posted.get(f"s-{point.pk}-{category}", count.served if count else ""),
+                    "enrolled": enrolled.get(point.pk, {}).get(category, 0),
                 }
             )
         rows.append({"point": point, "region": region_label(point.region_id), "cells": cells})
