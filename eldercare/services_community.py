@@ -692,6 +692,49 @@ def peer_visit_create(
     return visit
 
 
+@transaction.atomic
+def community_person_died(*, person: Person, death_date: datetime.date, acting_user: User | None) -> dict[str, int]:
+    """A death recorded in the registry ends the person's meal enrolment and peer pairs (as target
+    or volunteer) on the day of death, and withdraws a home adaptation not yet completed."""
+    ended = {"enrolments": 0, "pairs": 0, "adaptations": 0}
+    for enrolment in MealEnrolment.objects.filter(person=person, ended_on__isnull=True):
+        enrolment.ended_on = max(death_date, enrolment.enrolled_on)
+        enrolment.save(update_fields=["ended_on"])
+        audit_record(
+            action="eldercare.meal_enrolment.end",
+            actor=acting_user,
+            obj=enrolment,
+            region_code=enrolment.region_id,
+            changes={"ended_on": enrolment.ended_on.isoformat(), "reason": "death"},
+        )
+        ended["enrolments"] += 1
+    for pair in PeerPair.objects.filter(Q(target=person) | Q(volunteer=person), ended_on__isnull=True):
+        pair.ended_on = max(death_date, pair.started_on)
+        pair.save(update_fields=["ended_on"])
+        audit_record(
+            action="eldercare.peer_pair.end",
+            actor=acting_user,
+            obj=pair,
+            region_code=pair.region_id,
+            changes={"ended_on": pair.ended_on.isoformat(), "reason": "death"},
+        )
+        ended["pairs"] += 1
+    for adaptation in HomeAdaptation.objects.filter(
+        person=person, status__in=[AdaptationStatus.APPLIED, AdaptationStatus.ASSESSED, AdaptationStatus.APPROVED]
+    ):
+        before = adaptation.status
+        adaptation.status, adaptation.decision_note = AdaptationStatus.WITHDRAWN, "申请人已故"
+        adaptation.save(update_fields=["status", "decision_note", "updated_at"])
+        _adaptation_event(adaptation, "withdraw", before, acting_user, reason="death")
+        ended["adaptations"] += 1
+    return ended
+
+
+def on_person_died(sender: Any, person: Person, death_date: datetime.date, acting_user: Any = None, **_: Any) -> None:
+    """Receiver of core.events.person_died (connected in apps_community.ready)."""
+    community_person_died(person=person, death_date=death_date, acting_user=acting_user)
+
+
 # ------------------------------------------------------------------ home adaptation (适老化改造)
 
 
@@ -704,7 +747,7 @@ def _next_adaptation_number(applied_on: datetime.date) -> str:
     return f"{prefix}{sequence:06d}"
 
 
-def _adaptation_event(adaptation: HomeAdaptation, verb: str, before: str, user: User, **extra: Any) -> None:
+def _adaptation_event(adaptation: HomeAdaptation, verb: str, before: str, user: User | None, **extra: Any) -> None:
     audit_record(
         action=f"eldercare.adaptation.{verb}",
         actor=user,

@@ -352,3 +352,30 @@ def test_settlement_status_default(staff: User) -> None:
     svc.meal_settlement_compute(month=SEPT, region=Region.objects.get(code=DISTRICT), acting_user=staff)
     settlement = MealSettlement.objects.get()
     assert (settlement.status, settlement.subsidy_amount) == (SettlementStatus.DRAFT, Decimal("0.00"))
+
+
+def test_death_ends_enrolment_pairs_and_open_adaptation(
+    staff: User, make_person: Callable[..., Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from core.services import person_mark_dead
+
+    a = meal_point("ZC-A", OWN_VILLAGE, 50)
+    elder = make_person("将故老人", id_number=next_id_number(datetime.date(1938, 1, 1)))
+    volunteer = make_person("志愿者甲", id_number=next_id_number(datetime.date(1962, 1, 1)))
+    enrolment = svc.meal_enrolment_create(
+        person=elder, meal_point=a, enrolled_on=datetime.date(2026, 1, 1), acting_user=staff
+    )
+    pair = svc.peer_pair_create(
+        volunteer=volunteer, target=elder, started_on=datetime.date(2026, 1, 1), acting_user=staff
+    )
+    adaptation = svc.adaptation_apply(
+        person=elder, applied_on=datetime.date(2026, 2, 1), needs="扶手", acting_user=staff
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        person_mark_dead(person=elder, death_date=datetime.date(2026, 3, 5), acting_user=staff)
+    enrolment.refresh_from_db()
+    pair.refresh_from_db()
+    adaptation.refresh_from_db()
+    assert enrolment.ended_on == datetime.date(2026, 3, 5)
+    assert pair.ended_on == datetime.date(2026, 3, 5)
+    assert (adaptation.status, adaptation.decision_note) == (AdaptationStatus.WITHDRAWN, "申请人已故")
