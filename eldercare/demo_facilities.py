@@ -256,24 +256,24 @@ def _build_beds(institutions: list[Facility], elder_homes: list[Facility], rng: 
 
 
 def _admit_residents(county: str, today: datetime.date, rng: random.Random) -> int:
-    """Admit elderly people of the county to about 70% of the beds, in bulk (one INSERT batch)."""
+    """Admit people aged 70+ of the county (two in three of them, at most 70% of the beds), in bulk."""
     beds = list(
         Bed.objects.filter(facility__region__code__startswith=county, is_active=True)
-        .exclude(residencies__discharged_on__isnull=True)
+        .exclude(pk__in=Residency.objects.filter(discharged_on__isnull=True).values("bed_id"))
         .values_list("pk", flat=True)
         .order_by("pk")
     )
     already = Residency.objects.filter(discharged_on__isnull=True).values("person_id")
     elderly = list(
         Person.objects.filter(
-            hukou_region__code__startswith=county, death_date__isnull=True, birth_date__lte=years_ago(75, today)
+            hukou_region__code__startswith=county, death_date__isnull=True, birth_date__lte=years_ago(70, today)
         )
         .exclude(pk__in=already)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     rng.shuffle(beds)
-    count = min(int(len(beds) * 0.7), len(elderly) // 2)
+    count = min(int(len(beds) * 0.7), len(elderly) * 2 // 3)
     chosen = rng.sample(elderly, count) if count else []
     Residency.objects.bulk_create(
         [

@@ -346,9 +346,12 @@ def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person)
     from eldercare import selectors
     from eldercare.demo_facilities import build_facilities_demo
 
-    for _ in range(4):
-        make_person(id_number=None)
+    from conftest import next_id_number
+
+    for _ in range(6):
+        make_person(id_number=next_id_number(datetime.date(1940, 3, 1)))
     message = build_facilities_demo("chongming", 2026)
+    assert Residency.objects.filter(discharged_on__isnull=True, source="demo").count() == 4
     assert message.startswith("设施 ")
     on = datetime.date.today()
     counts = dict(Facility.objects.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
