@@ -84,7 +84,7 @@ class FacilityIn(Schema):
 
 def _facility_out(f: Facility) -> dict[str, Any]:
     if not hasattr(f, "bed_total"):
-        f = selectors.annotate_occupancy(Facility.objects.filter(pk=f.pk)).get()
+        selectors.attach_bed_figures([f])
     return {
         "id": f.pk,
         "number": f.number,
@@ -141,8 +141,8 @@ def facility_list(
 ) -> Any:
     user = _require(request, P.VIEW_FACILITY)
     qs = _filtered(FacilityFilterSet, request, Facility.objects.visible_to(user, P.VIEW_FACILITY))
-    meta, rows = _page(request, selectors.annotate_occupancy(qs).order_by("region_id", "kind", "number"))
-    return {**meta, "results": [_facility_out(f) for f in rows]}
+    meta, rows = _page(request, qs.order_by("region_id", "kind", "number"))
+    return {**meta, "results": [_facility_out(f) for f in selectors.attach_bed_figures(rows)]}
 
 
 @router.post("/facilities", response={201: FacilityOut}, summary="登记设施")

@@ -81,25 +81,24 @@ def _facility_list_queryset(request: AuthedRequest) -> tuple[FacilityFilterSet, 
     filterset = FacilityFilterSet(request.GET, queryset=base, request=request)
     region_select(filterset, request.user, P.VIEW_FACILITY)
     queryset = filterset.qs if filterset.is_valid() else base.none()
-    return filterset, selectors.annotate_occupancy(queryset).order_by("region_id", "kind", "number")
+    return filterset, queryset.order_by("region_id", "kind", "number")
 
 
 @require_perm(P.VIEW_FACILITY)
 def facility_list(request: AuthedRequest) -> HttpResponse:
     filterset, queryset = _facility_list_queryset(request)
     page, query = paginate(request, queryset)
-    totals = queryset.aggregate(
-        n=Count("id", distinct=True),
-    )
     return render(
         request,
         "eldercare/facilities/facility_list.html",
         {
             "filter": filterset,
             "page_obj": page,
-            "rows": [{"f": f, "region": region_label(f.region_id)} for f in page.object_list],
+            "rows": [
+                {"f": f, "region": region_label(f.region_id)}
+                for f in selectors.attach_bed_figures(list(page.object_list))
+            ],
             "querystring_without_page": query,
-            "total": totals["n"],
             "can_create": has_perm(request.user, P.CHANGE_FACILITY),
             "can_import": has_perm(request.user, P.CHANGE_FACILITY) and has_perm(request.user, CorePerm.IMPORT_DATA),
             "can_export": has_perm(request.user, CorePerm.EXPORT_DATA),
@@ -112,7 +111,10 @@ def facility_export(request: AuthedRequest) -> HttpResponse:
     if not has_perm(request.user, CorePerm.EXPORT_DATA):
         raise PermissionDenied
     _, queryset = _facility_list_queryset(request)
-    return _xlsx(exports.facility_workbook(request.user, queryset, "设施名录"), "养老服务设施名录.xlsx")
+    return _xlsx(
+        exports.facility_workbook(request.user, selectors.annotate_occupancy(queryset), "设施名录"),
+        "养老服务设施名录.xlsx",
+    )
 
 
 def _facility_data(form: FacilityForm) -> services.FacilityData:
