@@ -569,6 +569,30 @@ def homecare_order_close(*, order: HomeCareOrder, ends_on: datetime.date, acting
     return order
 
 
+def _entitlement_left(order: HomeCareOrder, day: datetime.date, minutes: int) -> dict[str, list[str]]:
+    """Visits may not be booked beyond the entitlement: home care within the month's hours of
+    the order, respite within the person's yearly hours (both from policy parameters)."""
+    from eldercare.selectors_care import entitled_hours
+
+    booked = HomeCareVisit.objects.exclude(status__in=[VisitStatus.CANCELLED, VisitStatus.MISSED])
+    if order.service == HomeCareService.RESPITE:
+        booked = booked.filter(
+            order__person_id=order.person_id, order__service=HomeCareService.RESPITE, scheduled_start__year=day.year
+        )
+        cap, period = order.yearly_hours, f"{day.year} 年"
+    else:
+        booked = booked.filter(order=order, scheduled_start__year=day.year, scheduled_start__month=day.month)
+        cap, period = entitled_hours(order, day), f"{day:%Y年%m月}"
+    used = sum(booked.values_list("scheduled_minutes", flat=True))
+    if used + minutes > cap * 60:
+        return {
+            "minutes": [
+                f"超出{period}的服务时数：应享 {cap} 小时，已排 {Decimal(used) / 60:.1f} 小时，本次 {minutes} 分钟"
+            ]
+        }
+    return {}
+
+
 def homecare_visit_schedule(
     *,
     order: HomeCareOrder,
@@ -590,6 +614,8 @@ def homecare_visit_schedule(
     name = (caregiver_name or (caregiver.person.name if caregiver else "")).strip()
     if not name:
         errors["caregiver_name"] = ["请填写护理员"]
+    if not errors:
+        errors.update(_entitlement_left(order, day, minutes))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -168,7 +168,7 @@ def test_demo_builder_is_idempotent(staff: Any) -> None:
     build_facilities_demo("chongming", 3)
     line = build_care_demo("chongming", 3)
     assert CareAssessment.objects.count() > 50
-    assert BedApplication.objects.count() > 10 and HomeCareOrder.objects.count() > 10
+    assert BedApplication.objects.count() >= 10 and HomeCareOrder.objects.count() >= 5
     assert HomeCareVisit.objects.filter(status=VisitStatus.DONE).exists()
     from payments.models import PayrollRun
 

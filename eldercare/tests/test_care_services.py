@@ -345,3 +345,49 @@ def test_order_needs_a_valid_assessment_of_grade_2_or_more(make_person: Any, sta
             )  # fmt: skip
         assert "person" in error.value.message_dict
     assert not HomeCareOrder.objects.exists()
+
+
+def test_visits_cannot_be_booked_beyond_the_entitlement(make_person: Any, staff: Any) -> None:
+    tz = timezone.get_current_timezone()
+    person = born(make_person, datetime.date(1940, 5, 5), "排满老人")
+    _assess(person, 2, datetime.date(2026, 9, 1), staff)
+    order = care.homecare_order_create(
+        person=person, service=HomeCareService.HOME_CARE, starts_on=datetime.date(2026, 10, 1),
+        provider_name="服务社", acting_user=staff,
+    )  # fmt: skip
+    # Grade 2: 3 h/week → October 31 days: 13.3 h. 13 hours fit; 30 more minutes do not.
+    for day in range(1, 14):
+        start = datetime.datetime(2026, 10, day, 9, 0, tzinfo=tz)
+        care.homecare_visit_schedule(
+            order=order, scheduled_start=start, minutes=60, caregiver_name="甲", acting_user=staff
+        )
+    with pytest.raises(ValidationError) as error:
+        care.homecare_visit_schedule(
+            order=order, scheduled_start=datetime.datetime(2026, 10, 20, 9, 0, tzinfo=tz), minutes=30,
+            caregiver_name="甲", acting_user=staff,
+        )  # fmt: skip
+    assert error.value.message_dict["minutes"] == [
+        "超出2026年10月的服务时数：应享 13.3 小时，已排 13.0 小时，本次 30 分钟"
+    ]
+    # November has its own hours.
+    care.homecare_visit_schedule(
+        order=order, scheduled_start=datetime.datetime(2026, 11, 2, 9, 0, tzinfo=tz), minutes=60, caregiver_name="甲",
+        acting_user=staff,
+    )  # fmt: skip
+    # Respite: the person's yearly cap (30 days × 8 h = 240 h).
+    other = born(make_person, datetime.date(1940, 6, 6), "喘息老人")
+    _assess(other, 5, datetime.date(2026, 9, 1), staff)
+    respite = care.homecare_order_create(
+        person=other, service=HomeCareService.RESPITE, starts_on=datetime.date(2026, 9, 1), provider_name="照护之家",
+        acting_user=staff,
+    )  # fmt: skip
+    for day in range(1, 25):
+        start = datetime.datetime(2026, 10, day, 8, 0, tzinfo=tz)
+        care.homecare_visit_schedule(
+            order=respite, scheduled_start=start, minutes=600, caregiver_name="乙", acting_user=staff
+        )
+    with pytest.raises(ValidationError):
+        care.homecare_visit_schedule(
+            order=respite, scheduled_start=datetime.datetime(2026, 11, 1, 8, 0, tzinfo=tz), minutes=30,
+            caregiver_name="乙", acting_user=staff,
+        )  # fmt: skip
