@@ -33,7 +33,7 @@ def ready() -> None:
     )
     from core.demo import register_demo_builder
     from core.navigation import register_nav
-    from eldercare import imports_facilities  # noqa: F401  (job handlers)
+    from eldercare import imports_facilities, jobs_facilities  # noqa: F401  (job handlers)
     from eldercare.demo_facilities import build_facilities_demo
 
     register_nav("养老服务", "养老服务设施", "eldercare:facility_list", FacilityPerm.VIEW_FACILITY, order=10)

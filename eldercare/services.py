@@ -775,16 +775,19 @@ def finding_rectify(*, finding: Finding, rectified_on: datetime.date, follow_up:
     return finding
 
 
-def findings_mark_overdue(*, on: datetime.date) -> int:
-    """Set-based: open findings past their deadline become overdue (daily job)."""
+def findings_mark_overdue(*, on: datetime.date, region_code: str = "") -> int:
+    """Set-based: open findings past their deadline become overdue (daily job), in a region."""
     with transaction.atomic():
-        count = Finding.objects.filter(status=FindingStatus.OPEN, deadline__lt=on).update(status=FindingStatus.OVERDUE)
+        count = Finding.objects.filter(
+            status=FindingStatus.OPEN, deadline__lt=on, inspection__facility__region__code__startswith=region_code
+        ).update(status=FindingStatus.OVERDUE)
         if count:
             audit_record(
                 action="eldercare.finding.overdue",
                 actor=None,
                 object_type="eldercare.finding",
                 object_repr=f"{count} 个问题逾期",
+                region_code=region_code,
                 changes={"on": on, "count": count},
             )
     return count

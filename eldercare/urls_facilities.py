@@ -55,6 +55,7 @@ facility_urlpatterns = [
     path("supervision/inspections/<int:pk>/publish/", v.inspection_publish, name="inspection_publish"),
     path("supervision/findings/<int:pk>/rectify/", v.finding_rectify, name="finding_rectify"),
     path("supervision/draws/new/", v.draw_create, name="draw_create"),
+    path("supervision/overdue/", v.findings_overdue_run, name="findings_overdue_run"),
     path("supervision/draws/<int:pk>/", v.draw_detail, name="draw_detail"),
     path("supervision/inspectors/", v.inspector_list, name="inspector_list"),
     path("supervision/credit/", v.credit_list, name="credit_list"),

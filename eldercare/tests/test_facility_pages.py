@@ -343,10 +343,9 @@ def test_api_facility_flow(admin, home, make_person, api_token):
 
 @pytest.mark.django_db
 def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person):
+    from conftest import next_id_number
     from eldercare import selectors
     from eldercare.demo_facilities import build_facilities_demo
-
-    from conftest import next_id_number
 
     for _ in range(6):
         make_person(id_number=next_id_number(datetime.date(1940, 3, 1)))
@@ -429,3 +428,26 @@ def test_published_results_are_public_and_only_published(admin, home):
 
     body = Client().get("/eldercare/supervision/results/").content.decode()
     assert "公开的结论" in body and "未公开的结论" not in body
+
+
+@pytest.mark.django_db
+def test_overdue_job_marks_only_past_deadline_in_region(admin, home, django_capture_on_commit_callbacks):
+    from eldercare.models import Finding, Inspection
+
+    inspection = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=inspection,
+        inspected_on=D(2025, 5, 2),
+        summary="有问题",
+        findings=[
+            services.FindingData("消防", "serious", "通道堵塞", D(2025, 5, 9)),
+            services.FindingData("台账", "minor", "缺页", datetime.date.today() + datetime.timedelta(days=5)),
+        ],
+        acting_user=admin,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post("/eldercare/supervision/overdue/")
+    assert response.status_code == 302
+    job = Job.objects.get(kind="eldercare.findings_overdue")
+    assert job.counts == {"overdue": 1}
+    assert sorted(Finding.objects.values_list("item", "status")) == [("台账", "open"), ("消防", "overdue")]

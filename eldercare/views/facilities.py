@@ -870,6 +870,24 @@ def inspection_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("eldercare:inspection_detail", pk=pk)
 
 
+@require_POST
+@require_perm(P.MANAGE_SUPERVISION)
+def findings_overdue_run(request: AuthedRequest) -> HttpResponse:
+    from core import services as core_services
+    from eldercare.jobs_facilities import FINDINGS_OVERDUE
+
+    region = home_region(request.user)
+    assert region is not None
+    job = core_services.job_create(
+        kind=FINDINGS_OVERDUE,
+        title="标记逾期未整改问题",
+        acting_user=request.user,
+        region=region,
+        params={"on": _today().isoformat()},
+    )
+    return redirect("core:job_detail", pk=job.pk)
+
+
 @require_perm(P.MANAGE_SUPERVISION)
 def draw_create(request: AuthedRequest) -> HttpResponse:
     scopes = grant_prefixes(request.user, P.MANAGE_SUPERVISION)
