@@ -75,6 +75,9 @@ def test_settlement_run_page_and_export(staff: User) -> None:
     assert settlement.subsidy_amount == Decimal("87.00")  # 18 × 4.00 + 3 × 5.00
     detail = client.get(f"/eldercare/meals/settlements/{settlement.pk}/").content.decode()
     assert "87.00 元" in detail and "确认结算" in detail
+    listing = client.get("/eldercare/meals/settlements/?month=2026-09").content.decode()
+    assert "补贴 87.00 元" in listing
+    assert '<tr><td>低保对象</td><td class="num">3</td><td class="num">0</td><td class="num">15.00</td></tr>' in listing
     export = client.get("/eldercare/meals/settlements/?export=xlsx")
     sheet = load_workbook(io.BytesIO(export.content)).active
     assert sheet is not None

@@ -73,6 +73,7 @@ from eldercare.models import (
     MealCount,
     MealEnrolment,
     MealSettlement,
+    MealSettlementLine,
     PeerPair,
     PeerVisit,
 )
@@ -606,7 +607,19 @@ def meal_settlement_list(request: AuthedRequest, compute_form: SettlementCompute
     totals: dict[str, Any] = {"meals": 0, "amount": 0}
     if filterset.is_valid():
         agg = queryset.aggregate(meals=Sum("total_meals"), amount=Sum("subsidy_amount"))
-        totals = {"meals": agg["meals"] or 0, "amount": agg["amount"] or 0}
+        by_category = {
+            row["category"]: row
+            for row in MealSettlementLine.objects.filter(settlement__in=queryset.values("pk"))
+            .values("category")
+            .annotate(meals=Sum("meals"), blocked=Sum("blocked_meals"), amount=Sum("amount"))
+        }
+        totals = {
+            "meals": agg["meals"] or 0,
+            "amount": agg["amount"] or 0,
+            "categories": [
+                {"label": label, **by_category[code]} for code, label in PersonCategory.choices if code in by_category
+            ],
+        }
     if compute_form is None and has_perm(request.user, P.SETTLE_MEALS):
         last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
         compute_form = SettlementComputeForm(initial={"month": last_month}, regions=_settle_regions(request.user))
