@@ -173,7 +173,7 @@ def _region_in_scope(user: Any, perm: str, region: str) -> str:
 
     prefixes = grant_prefixes(user, perm)
     if not region:
-        return min(prefixes, key=len)
+        return svc.common_region_prefix(prefixes) or min(prefixes, key=len)
     if not any(region.startswith(p) for p in prefixes):
         raise ValidationError({"region": ["该区划不在您的管辖范围内"]})
     return region

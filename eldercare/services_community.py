@@ -290,7 +290,7 @@ def meal_counts_save(
         object_type="eldercare.mealcount",
         object_id=day.isoformat(),
         object_repr=f"{day:%Y-%m-%d} 助餐填报（{len(points)} 个助餐点）",
-        region_code=_common_prefix([p.region_id for p in points.values()]),
+        region_code=common_region_prefix([p.region_id for p in points.values()]),
         changes={
             "day": day.isoformat(),
             "source": source,
@@ -300,7 +300,8 @@ def meal_counts_save(
     return {"rows": len(rows), "points": len(points), "over_capacity": over_capacity}
 
 
-def _common_prefix(codes: list[str]) -> str:
+def common_region_prefix(codes: list[str]) -> str:
+    """The code of the nearest region containing all of ``codes`` ("" when none)."""
     if not codes:
         return ""
     prefix = codes[0]
@@ -383,7 +384,7 @@ def meal_counts_import(
         object_type="eldercare.mealcount",
         object_id=f"{days[0]}~{days[-1]}" if days else "",
         object_repr=f"助餐填报导入 {len(rows)} 行",
-        region_code=_common_prefix([r.region_id for r in rows.values()]),
+        region_code=common_region_prefix([r.region_id for r in rows.values()]),
         changes={"rows": len(rows), "points": len({k[0] for k in rows}), "days": [d.isoformat() for d in days[:62]]},
     )
     return {"rows": len(rows), "points": len({k[0] for k in rows}), "days": len(days)}, []

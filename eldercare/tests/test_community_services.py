@@ -379,3 +379,10 @@ def test_death_ends_enrolment_pairs_and_open_adaptation(
     assert enrolment.ended_on == datetime.date(2026, 3, 5)
     assert pair.ended_on == datetime.date(2026, 3, 5)
     assert (adaptation.status, adaptation.decision_note) == (AdaptationStatus.WITHDRAWN, "申请人已故")
+
+
+def test_common_region_prefix() -> None:
+    assert svc.common_region_prefix(["310151101001", "310151101002"]) == "310151101"
+    assert svc.common_region_prefix(["310151101001", "310151102001"]) == "310151"
+    assert svc.common_region_prefix(["310151101", "310113101001"]) == "3101"
+    assert svc.common_region_prefix(["310151", "532331"]) == ""

@@ -189,7 +189,8 @@ def _scope_code(request: AuthedRequest, perm: str) -> str:
     wanted = (request.GET.get("region") or "").strip()
     if wanted and any(wanted.startswith(p) for p in prefixes):
         return wanted
-    return min(prefixes, key=len) if prefixes else ""
+    # Several grants: their common ancestor (the scoped querysets keep the rows inside the grants).
+    return svc.common_region_prefix(prefixes) or (min(prefixes, key=len) if prefixes else "")
 
 
 # ------------------------------------------------------------------ meals: dashboard
