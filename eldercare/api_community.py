@@ -197,6 +197,25 @@ def meal_capacity(
     }
 
 
+@router.get("/meal-stats", summary="供餐统计：每日订餐与供餐、按补贴类别、按乡镇/街道")
+def meal_stats(
+    request: HttpRequest, region: str = "", start: datetime.date | None = None, end: datetime.date | None = None
+) -> Any:
+    user = _require(request, P.VIEW)
+    code = _region_in_scope(user, P.VIEW, region)
+    start, end = _period(start, end)
+    daily = sel.meal_daily_series(user, code, start, end)
+    return {
+        "region": code,
+        "start": start,
+        "end": end,
+        "served": sum(d["served"] or 0 for d in daily),
+        "daily": daily,
+        "by_category": sel.meal_by_category(user, code, start, end),
+        "by_township": sel.meal_by_township(user, code, start, end),
+    }
+
+
 def _settlement_out(s: MealSettlement) -> dict[str, Any]:
     return {
         "id": s.pk,
