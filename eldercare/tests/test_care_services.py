@@ -311,6 +311,9 @@ def test_grade_5_order_gets_continuous_care_bonus_hours(make_person: Any, staff:
     assert entitled_hours(order, datetime.date(2026, 2, 1)) == Decimal("28.0")
     assert entitled_hours(order, datetime.date(2026, 5, 1)) == Decimal("32.0")  # 7 × 31/7 + 1
     assert entitled_hours(order, datetime.date(2026, 10, 1)) == Decimal("33.0")
+    # The month report reads the parameters once for all orders and gives the same hours.
+    [row] = homecare_month_report(HomeCareOrder.objects.filter(pk=order.pk), datetime.date(2026, 5, 1))
+    assert row.entitled_hours == Decimal("32.0")
 
 
 def test_respite_has_its_own_limits(make_person: Any, staff: Any) -> None:
