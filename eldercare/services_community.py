@@ -166,7 +166,14 @@ def meal_enrolment_create(
         raise ValidationError({"category": ["补贴类别无效"]})
     if MealEnrolment.objects.filter(person=person, ended_on__isnull=True).exists():
         raise ValidationError({"person": ["该老人已在助餐点登记，请先终止原登记"]})
-    category = category or person_category(person, enrolled_on)
+    derived = person_category(person, enrolled_on)
+    if category and category != derived and not note.strip():
+        # A category other than the derived one changes the subsidy: say why (e.g. 低保 approved
+        # elsewhere and not yet in the assistance roll).
+        raise ValidationError(
+            {"note": [f"认定的补贴类别为“{PersonCategory(derived).label}”，手动指定其他类别须在备注中说明依据"]}
+        )
+    category = category or derived
     enrolment = MealEnrolment.objects.create(
         person=person,
         meal_point=meal_point,
@@ -181,7 +188,7 @@ def meal_enrolment_create(
         actor=acting_user,
         obj=enrolment,
         region_code=meal_point.region_id,
-        changes={"person": person.pk, "meal_point": meal_point.pk, "category": category},
+        changes={"person": person.pk, "meal_point": meal_point.pk, "category": category, "derived": derived},
     )
     return enrolment
 

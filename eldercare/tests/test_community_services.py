@@ -188,6 +188,14 @@ def test_enrolment_category_derived_from_assistance_and_age(staff: User, make_pe
     with pytest.raises(ValidationError) as exc:
         svc.meal_enrolment_create(person=old, meal_point=a, enrolled_on=on, acting_user=staff)
     assert exc.value.message_dict == {"person": ["该老人已在助餐点登记，请先终止原登记"]}
+    other = make_person("周老伯", id_number=next_id_number(datetime.date(1950, 3, 1)))
+    with pytest.raises(ValidationError) as exc:
+        svc.meal_enrolment_create(person=other, meal_point=a, enrolled_on=on, category="dibao", acting_user=staff)
+    assert exc.value.message_dict == {"note": ["认定的补贴类别为“65–79 周岁”，手动指定其他类别须在备注中说明依据"]}
+    overridden = svc.meal_enrolment_create(
+        person=other, meal_point=a, enrolled_on=on, category="dibao", note="外区低保，证明已核", acting_user=staff
+    )
+    assert overridden.category == "dibao"
 
 
 def _dibao_case(person: Any, user: User) -> None:
