@@ -185,18 +185,22 @@ def facility_create(*, data: FacilityData, acting_user: User | None) -> Facility
         errors.setdefault("number", []).append("设施编号已存在")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        facility = Facility(number=data.number or _next_number(data.kind, data.region))
-        for f in FACILITY_FIELDS:
-            setattr(facility, f, getattr(data, f))
-        facility.save(force_insert=True)
-        audit_record(
-            action="eldercare.facility.create",
-            actor=acting_user,
-            obj=facility,
-            region_code=facility.region_id,
-            changes={"after": _facility_view(facility)},
-        )
+    try:
+        with transaction.atomic():
+            facility = Facility(number=data.number or _next_number(data.kind, data.region))
+            for f in FACILITY_FIELDS:
+                setattr(facility, f, getattr(data, f))
+            facility.save(force_insert=True)
+            audit_record(
+                action="eldercare.facility.create",
+                actor=acting_user,
+                obj=facility,
+                region_code=facility.region_id,
+                changes={"after": _facility_view(facility)},
+            )
+    except IntegrityError:
+        # Two registrations in the same township took the same next number at the same moment.
+        raise ValidationError({"number": ["设施编号冲突，请重新提交"]}) from None
     return facility
 
 
@@ -208,6 +212,11 @@ def facility_update(*, facility: Facility, data: FacilityData, acting_user: User
     errors = facility_validate(data)
     if data.kind != facility.kind and facility.beds.exists() and data.kind not in BED_HOLDING_KINDS:
         errors.setdefault("kind", []).append("该设施有床位，不能改为不设床位的类型")
+    if (
+        data.status == FacilityStatus.CLOSED
+        and Residency.objects.filter(bed__facility=facility, discharged_on__isnull=True).exists()
+    ):
+        errors.setdefault("status", []).append("该设施仍有在住老人，须先办理退住或转床才能关闭")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
