@@ -105,6 +105,13 @@ def test_every_page_renders(admin, home, make_person):
     sheet = load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == "城桥敬老院" and rows[1][14:18] == (3, 3, 0, 1)
+    coverage = client.get("/eldercare/facilities/coverage/?region=310151101&format=xlsx")
+    cov_rows = list(load_workbook(io.BytesIO(coverage.content)).active.iter_rows(values_only=True))
+    assert ("每个乡镇至少有1个标准化养老机构", "城桥镇") not in [r[:2] for r in cov_rows]
+    assert any(r[0] == "社区长者食堂乡镇全覆盖" and r[1] == "城桥镇" and r[5] == 1 for r in cov_rows[1:])
+    credit = client.get("/eldercare/supervision/credit/?format=xlsx")
+    credit_rows = list(load_workbook(io.BytesIO(credit.content)).worksheets[0].iter_rows(values_only=True))
+    assert credit_rows[1][:3] == ("城桥敬老院", "城桥镇南门居委会", 100)
     for url in (
         "/eldercare/caregivers/export/",
         "/eldercare/supervision/export/",

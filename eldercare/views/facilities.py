@@ -538,6 +538,10 @@ def coverage(request: AuthedRequest) -> HttpResponse:
     code = _scope_code(request, P.VIEW_FACILITY)
     on = _today()
     rules = selectors.coverage_report(code, on) if code else []
+    if request.GET.get("format") == "xlsx":
+        if not has_perm(request.user, CorePerm.EXPORT_DATA):
+            raise PermissionDenied
+        return _xlsx(exports.coverage_workbook(rules), "设施覆盖未达标区划.xlsx")
     return render(
         request,
         "eldercare/facilities/coverage.html",
@@ -995,6 +999,10 @@ def credit_list(request: AuthedRequest) -> HttpResponse:
         key=lambda r: r.get("score", Decimal(0)),
     )
     entries = BlacklistEntry.objects.visible_to(request.user, P.VIEW_SUPERVISION).select_related("facility")
+    if request.GET.get("format") == "xlsx":
+        if not has_perm(request.user, CorePerm.EXPORT_DATA):
+            raise PermissionDenied
+        return _xlsx(exports.credit_workbook(rows, entries), "养老机构信用与黑名单.xlsx")
     return render(
         request,
         "eldercare/facilities/credit.html",
