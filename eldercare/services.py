@@ -252,6 +252,22 @@ def facility_staff_add(*, facility: Facility, user: User, acting_user: User) -> 
     return link
 
 
+def facility_staff_remove(*, link: FacilityStaff, acting_user: User) -> None:
+    """The user no longer works for the facility: the portal stops showing it at once."""
+    facility = link.facility
+    if not has_perm(acting_user, FacilityPerm.CHANGE_FACILITY, facility.region_id):
+        raise ValidationError({"facility": ["您无权为该设施授权工作人员"]})
+    with transaction.atomic():
+        audit_record(
+            action="eldercare.facility_staff.remove",
+            actor=acting_user,
+            obj=link,
+            region_code=facility.region_id,
+            changes={"user": link.user.get_username(), "facility": facility.pk},
+        )
+        link.delete()
+
+
 # ---------------------------------------------------------------- beds
 
 

@@ -12,6 +12,7 @@ facility_urlpatterns = [
     path("facilities/<int:pk>/", v.facility_detail, name="facility_detail"),
     path("facilities/<int:pk>/edit/", v.facility_edit, name="facility_edit"),
     path("facilities/<int:pk>/staff/", v.facility_staff_add, name="facility_staff_add"),
+    path("facilities/<int:pk>/staff/<int:link_id>/remove/", v.facility_staff_remove, name="facility_staff_remove"),
     path("facilities/<int:pk>/beds/", v.bed_add, name="facility_bed_add"),
     path("facilities/<int:pk>/beds/<int:bed_id>/", v.bed_update, name="facility_bed_update"),
     path("facilities/<int:pk>/admit/", v.resident_admit, name="facility_admit"),

@@ -458,3 +458,16 @@ def test_overdue_job_marks_only_past_deadline_in_region(admin, home, django_capt
     job = Job.objects.get(kind="eldercare.findings_overdue")
     assert job.counts == {"overdue": 1}
     assert sorted(Finding.objects.values_list("item", "status")) == [("台账", "open"), ("消防", "overdue")]
+
+
+@pytest.mark.django_db
+def test_removing_the_staff_link_closes_the_portal(admin, home, make_user):
+    from eldercare.models import FacilityStaff
+
+    user = portal_user(make_user, home)
+    assert client_for(user).get(f"/eldercare/portal/{home.pk}/").status_code == 200
+    link = FacilityStaff.objects.get(user=user)
+    response = client_for(admin).post(f"/eldercare/facilities/{home.pk}/staff/{link.pk}/remove/")
+    assert response.status_code == 302
+    assert client_for(user).get(f"/eldercare/portal/{home.pk}/").status_code == 404
+    assert not FacilityStaff.objects.filter(user=user).exists()

@@ -270,6 +270,18 @@ def facility_staff_add(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("eldercare:facility_detail", pk=pk)
 
 
+@require_POST
+@require_perm(P.CHANGE_FACILITY)
+def facility_staff_remove(request: AuthedRequest, pk: int, link_id: int) -> HttpResponse:
+    facility = get_visible_or_404(Facility.objects.all(), request.user, P.CHANGE_FACILITY, pk=pk)
+    link = facility.staff.select_related("user", "facility").filter(pk=link_id).first()
+    if link is None:
+        raise Http404("未找到该记录")
+    services.facility_staff_remove(link=link, acting_user=request.user)
+    messages.success(request, f"已取消 {link.user.username} 的机构端授权")
+    return redirect("eldercare:facility_detail", pk=pk)
+
+
 # ---------------------------------------------------------------- facility actions (bureau and portal)
 
 
