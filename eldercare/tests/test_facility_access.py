@@ -92,6 +92,10 @@ class World:
     worker_id: str
     caregiver: Caregiver
     inspection: Inspection
+    recorded: Inspection
+    finding: Finding
+    entry: BlacklistEntry
+    staff_link: FacilityStaff
 
 
 @pytest.fixture
@@ -115,6 +119,20 @@ def world(make_user: Any, make_person: Any) -> World:
             name=f"检查员{i}", unit="区民政局", certificate_number=f"ZF-{i}", region=district, acting_user=admin
         )
     inspection = Inspection.objects.create(facility=a, planned_on=datetime.date(2025, 5, 1))
+    recorded = Inspection.objects.create(facility=a, planned_on=datetime.date(2025, 4, 1))
+    services.inspection_record(
+        inspection=recorded,
+        inspected_on=datetime.date(2025, 4, 2),
+        summary="发现问题",
+        findings=[services.FindingData("消防", "serious", "通道堵塞")],
+        acting_user=admin,
+    )
+    finding = recorded.findings.get()
+    entry = services.blacklist_add(
+        facility=a, listed_on=datetime.date(2025, 4, 10), reason="逾期未整改", acting_user=admin
+    )
+    staff_user = make_user("world-portal")
+    staff_link = services.facility_staff_add(facility=a, user=staff_user, acting_user=admin)
     return World(
         a=a,
         b=b,
@@ -127,6 +145,10 @@ def world(make_user: Any, make_person: Any) -> World:
         worker_id=decrypt(worker.id_number_encrypted),
         caregiver=caregiver,
         inspection=inspection,
+        recorded=recorded,
+        finding=finding,
+        entry=entry,
+        staff_link=staff_link,
     )
 
 
@@ -296,6 +318,93 @@ WEB_CASES = [
     ),
 ]
 
+WEB_CASES += [
+    Case(
+        "residency_list",
+        "view",
+        "get",
+        lambda w: f"{E}/residents/",
+        expect=list_access(),
+        marker=lambda w: "在住老人",
+    ),
+    Case(
+        "bed_update",
+        "manage",
+        "post",
+        lambda w: f"{E}/facilities/{w.a.pk}/beds/{w.free_bed.pk}/",
+        data=lambda w: {"kind": "dementia", "is_active": "on"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "caregiver_leave",
+        "manage",
+        "post",
+        lambda w: f"{E}/facilities/{w.a.pk}/caregivers/{w.caregiver.pk}/leave/",
+        data=lambda w: {"left_on": "2025-06-01"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "staff_add",
+        "change",
+        "post",
+        lambda w: f"{E}/facilities/{w.a.pk}/staff/",
+        data=lambda w: {"username": "world-admin"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "staff_remove",
+        "change",
+        "post",
+        lambda w: f"{E}/facilities/{w.a.pk}/staff/{w.staff_link.pk}/remove/",
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "inspection_publish",
+        "supervise",
+        "post",
+        lambda w: f"{E}/supervision/inspections/{w.recorded.pk}/publish/",
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "finding_rectify",
+        "supervise",
+        "post",
+        lambda w: f"{E}/supervision/findings/{w.finding.pk}/rectify/",
+        data=lambda w: {"rectified_on": "2025-04-05", "follow_up": "已清理"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "blacklist_remove",
+        "supervise",
+        "post",
+        lambda w: f"{E}/supervision/blacklist/{w.entry.pk}/remove/",
+        data=lambda w: {"removed_on": "2025-06-01", "reason": "整改到位"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "credit_list",
+        "supervise_view",
+        "get",
+        lambda w: f"{E}/supervision/credit/",
+        expect=list_access(),
+        marker=lambda w: w.a.name,
+    ),
+    Case(
+        "draw_detail_list",
+        "supervise_view",
+        "get",
+        lambda w: f"{E}/supervision/inspectors/",
+        expect=list_access(),
+    ),
+]
+
 API_CASES = [
     Case(
         "api_facility_list",
@@ -365,6 +474,82 @@ API_CASES = [
         api=True,
         data=lambda w: {"inspected_on": "2025-05-02", "summary": "合格", "findings": []},
         expect=object_access(),
+    ),
+]
+
+API_CASES += [
+    Case(
+        "api_residents",
+        "view",
+        "get",
+        lambda w: f"{A}/residents",
+        api=True,
+        expect=list_access(),
+        marker=lambda w: "在住老人",
+    ),
+    Case(
+        "api_caregivers",
+        "view",
+        "get",
+        lambda w: f"{A}/caregivers",
+        api=True,
+        expect=list_access(),
+        marker=lambda w: "护理员张",
+    ),
+    Case(
+        "api_facility_update",
+        "change",
+        "put",
+        lambda w: f"{A}/facilities/{w.a.pk}",
+        api=True,
+        data=lambda w: {"name": "改名敬老院", "kind": "institution", "region": OWN_VILLAGE, "ownership": "public"},
+        expect=object_access(),
+    ),
+    Case(
+        "api_bed_add",
+        "manage",
+        "post",
+        lambda w: f"{A}/facilities/{w.a.pk}/beds",
+        api=True,
+        data=lambda w: {"count": 1, "kind": "general"},
+        expect=object_access(),
+        success=201,
+    ),
+    Case(
+        "api_transfer",
+        "manage",
+        "post",
+        lambda w: f"{A}/residents/{w.stay.pk}/transfer",
+        api=True,
+        data=lambda w: {"to_bed_id": w.free_bed.pk, "transferred_on": "2025-06-01"},
+        expect=object_access(),
+    ),
+    Case(
+        "api_caregiver_create",
+        "manage",
+        "post",
+        lambda w: f"{A}/facilities/{w.a.pk}/caregivers",
+        api=True,
+        data=lambda w: {"id_number": w.worker_id},
+        expect=object_access(),
+        success=201,
+    ),
+    Case(
+        "api_draw_create",
+        "supervise",
+        "post",
+        lambda w: f"{A}/inspection-draws",
+        api=True,
+        data=lambda w: {
+            "title": "接口抽查",
+            "region": DISTRICT,
+            "facility_kinds": ["institution"],
+            "facility_count": 1,
+            "inspectors_per_facility": 1,
+            "planned_on": "2025-07-01",
+        },
+        expect=create_access(),
+        success=201,
     ),
 ]
 
