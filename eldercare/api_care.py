@@ -4,6 +4,7 @@ FilterSets as the pages."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -158,7 +159,7 @@ def allowance_list(request: HttpRequest, scheme: str = AllowanceScheme.SENIOR.va
                 "person": _brief(p),
                 "age": age_on(p.birth_date, reference),
                 "region": p.hukou_region_id,
-                "amount": str(p.pay_amount),
+                "amount": str(Decimal(p.pay_amount).quantize(Decimal("0.01"))),
             }
             for p in rows
         ],
@@ -248,7 +249,7 @@ def _application_out(a: BedApplication, points: Any = None) -> dict[str, Any]:
         "residency": a.residency_id,
     }
     if points is not None:
-        out["points"] = str(points)
+        out["points"] = str(Decimal(points).quantize(Decimal("0.1")))
         out["current_grade"] = getattr(a, "current_grade", None)
     return out
 
@@ -500,6 +501,24 @@ def visit_check_out(request: HttpRequest, pk: int, data: VisitEventIn) -> Any:
             visit=visit, at=data.at or timezone.now(), services_done=data.text, acting_user=user
         )
     )
+
+
+@router.post("/care/homecare-visits/{pk}/missed", summary="登记未上门（text 为原因）")
+def visit_missed(request: HttpRequest, pk: int, data: VisitEventIn) -> Any:
+    user = _require(request, P.MANAGE_HOMECARE)
+    visit = get_visible_or_404(HomeCareVisit.objects.select_related("order"), user, P.MANAGE_HOMECARE, pk=pk)
+    return _visit_out(svc.homecare_visit_mark_missed(visit=visit, note=data.text, acting_user=user))
+
+
+class OrderCloseIn(Schema):
+    ends_on: datetime.date
+
+
+@router.post("/care/homecare-orders/{pk}/close", summary="结束服务单（此后的排班取消）")
+def order_close(request: HttpRequest, pk: int, data: OrderCloseIn) -> Any:
+    user = _require(request, P.MANAGE_HOMECARE)
+    order = get_visible_or_404(HomeCareOrder.objects.select_related("person"), user, P.MANAGE_HOMECARE, pk=pk)
+    return _order_out(svc.homecare_order_close(order=order, ends_on=data.ends_on, acting_user=user))
 
 
 @router.get("/care/homecare-report", summary="月度应享与实际服务时数（month=YYYY-MM）")

@@ -211,6 +211,10 @@ CASES = [
          expect=object_access()),
     Case("api visit check-in", "care", "post", lambda w: f"{API}/care/homecare-visits/{w.visit.pk}/check-in",
          api=True, data=lambda w: {}, expect=object_access()),
+    Case("api visit missed", "care", "post", lambda w: f"{API}/care/homecare-visits/{w.visit.pk}/missed",
+         api=True, data=lambda w: {"text": "住院"}, expect=object_access()),
+    Case("api order close", "care", "post", lambda w: f"{API}/care/homecare-orders/{w.order.pk}/close", api=True,
+         data=lambda w: {"ends_on": TODAY()}, expect=object_access()),
     Case("api homecare report", "care", "get", lambda w: f"{API}/care/homecare-report", api=True,
          expect=list_access(), marker=lambda w: w.order.number),
 ]  # fmt: skip

@@ -179,3 +179,36 @@ def test_demo_builder_is_idempotent(staff: Any) -> None:
     assert again == "评估已存在；停发名单已存在；发放批次已存在；轮候已存在；居家照护已存在"
     assert (CareAssessment.objects.count(), BedApplication.objects.count(), HomeCareVisit.objects.count()) == counts
     assert line != again
+
+
+def test_api_flow_assessment_application_queue_and_allowance(make_person: Any, staff: Any) -> None:
+    from core.crypto import decrypt
+
+    api = api_client(api_token_issue(staff)[0])
+    today = timezone.localdate()
+    person = born(make_person, datetime.date(today.year - 75, 1, 1), "接口老人")
+    number = decrypt(person.id_number_encrypted)
+    created = api.post(
+        "/api/v1/eldercare/care/assessments",
+        {"id_number": number, "grade": 4, "assessed_on": today.isoformat(), "agency": "中心", "assessor": "甲"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["grade_label"] == "照护四级"
+    bad = api.post(
+        "/api/v1/eldercare/care/assessments",
+        {"id_number": number, "grade": 8, "assessed_on": today.isoformat(), "agency": "中心", "assessor": "甲"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"grade", "assessed_on"}
+    applied = api.post(
+        "/api/v1/eldercare/care/bed-applications",
+        {"id_number": number, "applied_on": today.isoformat(), "dibao": True},
+        content_type="application/json",
+    )
+    assert applied.status_code == 201
+    queue = api.get("/api/v1/eldercare/care/waitlist").json()
+    assert [(r["position"], r["number"], r["points"], r["current_grade"]) for r in queue["results"]] == [
+        (1, applied.json()["number"], "80.0", 4)  # 低保 60 + grade 4: 20
+    ]
+    roll = api.get(f"/api/v1/eldercare/care/allowances?month={today:%Y-%m}").json()
+    assert [(r["person"]["name"], r["age"], r["amount"]) for r in roll["results"]] == [("接口老人", 75, "150.00")]

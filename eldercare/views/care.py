@@ -337,7 +337,7 @@ def allowance_list(request: AuthedRequest) -> HttpResponse:
             p.birth_date,
             age_on(p.birth_date, reference),
             region_label(p.hukou_region_id),
-            Cell(p.pay_amount, num=True),
+            Cell(Decimal(p.pay_amount).quantize(Decimal("0.01")), num=True),
         ]
 
     label = AllowanceScheme(scheme).label
@@ -477,7 +477,7 @@ def waitlist(request: AuthedRequest) -> HttpResponse:
             "、".join(
                 f for f, flag in (("特困", a.extreme_poverty), ("低保", a.dibao), ("优抚", a.priority_care)) if flag
             ),
-            Cell(a.points, num=True),
+            Cell(Decimal(a.points).quantize(Decimal("0.1")), num=True),
             a.applied_on,
         ]
 
