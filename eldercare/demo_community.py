@@ -12,14 +12,16 @@ import datetime
 import random
 from collections import defaultdict
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.bulkload import bulk_insert, gc_paused
 from core.models import HouseholdMember, Person, Region, User
 from eldercare.choices import MEAL_KINDS, FacilityKind
 from eldercare.choices_community import (
@@ -42,7 +44,7 @@ from eldercare.models import (
 from eldercare.policy_community import ensure_community_parameters
 
 MEALS_PER_DAY = 5500  # 崇明“十四五”规划：2020年 92 个助餐点，日均供餐约 5500 客
-MONTHS = 4
+MONTHS = 3
 ADVISORS = ["顾晓梅", "施建华", "黄丽萍", "陆志刚", "龚美娟", "倪卫东"]
 _CATEGORY_WEIGHTS = {
     PersonCategory.EXTREME_POVERTY: 2,
@@ -75,7 +77,7 @@ def build_community_demo(profile: str, seed: int) -> str:
     rng = random.Random(seed * 7 + 5)
     today = timezone.localdate()
     staff = User.objects.filter(username="district_staff").first()
-    with transaction.atomic():
+    with transaction.atomic(), gc_paused():
         enrolled = _meals(points, district, today, rng)
         meals = _daily_counts(points, today, rng)
         blacklisted = _blacklist_one(points, today, rng, staff)
@@ -107,6 +109,43 @@ def build_community_demo(profile: str, seed: int) -> str:
         f"养老顾问咨询 {advice} 次；老伙伴结对 {pairs} 对、探访 {visits} 次（上月覆盖率 {coverage}%）；"
         f"适老化改造 {adaptations} 件"
     )
+
+
+def _insert(model: Any, attnames: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many new rows given as tuples of ``attnames`` values: COPY on PostgreSQL
+    (core.bulkload); on SQLite one executemany, without model instances or a huge INSERT
+    statement (where bulk_create spends its time). Auto-now fields get the current time."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        bulk_insert(model, [model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        return
+    stamped = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and f.attname not in attnames
+    ]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    fields = [model._meta.get_field(name) for name in attnames]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, *map(model._meta.get_field, stamped)])
+    placeholders = ", ".join(["%s"] * (len(fields) + len(stamped)))
+    prepared = [
+        (
+            *(
+                f.get_db_prep_save(v, connection)
+                if isinstance(v, datetime.date)
+                else (v.value if isinstance(v, Enum) else v)
+                for f, v in zip(fields, row, strict=True)
+            ),
+            *[now] * len(stamped),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})",
+            prepared,
+        )
 
 
 def _category_of(birth: datetime.date, assisted: str | None, today: datetime.date) -> str:
@@ -163,7 +202,7 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
         MealEnrolment.objects.filter(meal_point__in=points).values("meal_point_id", "category").annotate(n=Count("pk"))
     ):
         mix[enrolled["meal_point_id"]][enrolled["category"]] = enrolled["n"]
-    rows: list[MealCount] = []
+    rows: list[list[Any]] = []
     day = first
     while day < today:
         weekend = day.weekday() >= 5
@@ -175,23 +214,19 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
             for category, weight in weights.items():
                 served = max(0, round(target * weight / total_weight * rng.uniform(0.9, 1.1)))
                 ordered = served + rng.choice([0, 0, 0, 1, 2])
-                rows.append(
-                    MealCount(
-                        meal_point=point,
-                        region_id=point.region_id,
-                        day=day,
-                        category=category,
-                        ordered=ordered,
-                        served=served,
-                    )
-                )
+                rows.append([point.pk, point.region_id, day, category, ordered, served])
         day += datetime.timedelta(days=1)
     # A few busy points take more orders than they can cook on some days (the capacity report shows them).
     busy = {p.pk for p in rng.sample(points, k=min(4, len(points)))}
+    capacities = {p.pk: p.daily_meal_capacity or 60 for p in points}
     for row in rows:
-        if row.meal_point_id in busy and row.category == PersonCategory.AGE_65 and rng.random() < 0.3:
-            row.ordered += row.meal_point.daily_meal_capacity or 60
-    MealCount.objects.bulk_create(rows, batch_size=5000)
+        if row[0] in busy and row[3] == PersonCategory.AGE_65 and rng.random() < 0.3:
+            row[4] += capacities[row[0]]
+    _insert(
+        MealCount,
+        ["meal_point_id", "region_id", "day", "category", "ordered", "served"],
+        [tuple(row) for row in rows],
+    )
     return len(rows)
 
 
@@ -324,7 +359,7 @@ def _peer(district: str, today: datetime.date, rng: random.Random) -> tuple[int,
         pairs.append(PeerPair(volunteer_id=volunteer, target_id=pk, region_id=home, started_on=started, reasons=[]))
     PeerPair.objects.bulk_create(pairs, batch_size=2000)
     pairs = list(PeerPair.objects.filter(region__code__startswith=district))
-    visits = []
+    visits: list[tuple[Any, ...]] = []
     for pair in pairs:
         # About weekly; one pair in twelve misses a month now and then, which the coverage report shows.
         lapse = rng.random() < 0.08
@@ -332,18 +367,18 @@ def _peer(district: str, today: datetime.date, rng: random.Random) -> tuple[int,
         while day < today:
             if not (lapse and day.month == (today.replace(day=1) - datetime.timedelta(days=1)).month):
                 visits.append(
-                    PeerVisit(
-                        pair=pair,
-                        target_id=pair.target_id,
-                        region_id=pair.region_id,
-                        visited_on=day,
-                        mode=rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]),
-                        notes="身体状况良好" if rng.random() < 0.9 else "需关注",
-                        concern="" if rng.random() < 0.97 else "独自在家行动不便，建议申请居家照护",
+                    (
+                        pair.pk,
+                        pair.target_id,
+                        pair.region_id,
+                        day,
+                        rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]).value,
+                        "身体状况良好" if rng.random() < 0.9 else "需关注",
+                        "" if rng.random() < 0.97 else "独自在家行动不便，建议申请居家照护",
                     )
                 )
             day += datetime.timedelta(days=rng.randint(5, 10))
-    PeerVisit.objects.bulk_create(visits, batch_size=5000)
+    _insert(PeerVisit, ["pair_id", "target_id", "region_id", "visited_on", "mode", "notes", "concern"], visits)
     last_end = today.replace(day=1) - datetime.timedelta(days=1)
     report = peer_coverage_by_township(district, last_end.replace(day=1), last_end)
     return len(pairs), len(visits), str(report["share"] or Decimal(0))
