@@ -127,6 +127,8 @@ def test_offer_accepted_on_the_page_admits_the_person(make_person: Any, staff: A
     assert application.status == ApplicationStatus.ADMITTED
     assert Residency.objects.open().get(person=person).bed_id == bed.pk
     assert application.number not in client.get("/eldercare/care/waitlist/").content.decode()
+    detail = client.get(f"/eldercare/care/waitlist/{application.pk}/").content.decode()
+    assert f"/eldercare/facilities/{facility.pk}/" in detail and "已入住" in detail
 
 
 def test_visits_checked_in_and_out_on_the_page_count_in_the_report(make_person: Any, staff: Any) -> None:
