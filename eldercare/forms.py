@@ -81,9 +81,17 @@ class DischargeForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_bed = forms.IntegerField(label="目标床位ID")
+    to_bed = forms.IntegerField(label="目标床位", required=False)
+    other_bed = forms.IntegerField(label="其他机构床位ID", required=False)
     transferred_on = forms.DateField(label="转床日期", widget=DATE)
     note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["to_bed"] = data.get("other_bed") or data.get("to_bed")
+        if not data["to_bed"]:
+            raise forms.ValidationError("请选择目标床位")
+        return data
 
 
 class CaregiverForm(forms.Form):

@@ -471,3 +471,33 @@ def test_removing_the_staff_link_closes_the_portal(admin, home, make_user):
     assert response.status_code == 302
     assert client_for(user).get(f"/eldercare/portal/{home.pk}/").status_code == 404
     assert not FacilityStaff.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_web_transfer_within_and_across_facilities(admin, home, make_person, make_user):
+    other = make_facility(admin, name="堡镇养老院", region="310151102001")
+    services.beds_add(facility=other, count=1, kind=BedKind.GENERAL, acting_user=admin)
+    beds = list(home.beds.order_by("number"))
+    stay = services.resident_admit(
+        bed=beds[0], person=make_person("孙阿婆"), admitted_on=D(2025, 1, 1), acting_user=admin
+    )
+    client = client_for(admin)
+    client.post(
+        f"/eldercare/facilities/{home.pk}/stays/{stay.pk}/transfer/",
+        {"to_bed": beds[1].pk, "transferred_on": "2025-02-01"},
+    )
+    second = Residency.objects.get(discharged_on__isnull=True)
+    assert second.bed_id == beds[1].pk
+    client.post(
+        f"/eldercare/facilities/{home.pk}/stays/{second.pk}/transfer/",
+        {"to_bed": beds[2].pk, "other_bed": other.beds.get().pk, "transferred_on": "2025-03-01"},
+    )
+    assert Residency.objects.get(discharged_on__isnull=True).bed.facility_id == other.pk
+    # The portal cannot move a resident out of its own facility.
+    user = portal_user(make_user, other)
+    third = Residency.objects.get(discharged_on__isnull=True)
+    client_for(user).post(
+        f"/eldercare/portal/{other.pk}/stays/{third.pk}/transfer/",
+        {"other_bed": beds[0].pk, "transferred_on": "2025-04-01"},
+    )
+    assert Residency.objects.get(discharged_on__isnull=True).pk == third.pk
