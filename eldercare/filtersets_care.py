@@ -39,7 +39,7 @@ class CareAssessmentFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter("region__code")
     grade = django_filters.ChoiceFilter(choices=CareGrade.choices, label="照护等级", empty_label="全部")
     status = django_filters.ChoiceFilter(
-        choices=[("valid", "有效"), ("due", "60日内到期或已过期"), ("expired", "已过期")],
+        choices=[("valid", "有效"), ("due", "待复评（即将到期或已过期）"), ("expired", "已过期")],
         method="filter_status",
         label="有效状态",
         empty_label="全部",
@@ -62,9 +62,14 @@ class CareAssessmentFilterSet(django_filters.FilterSet):
         if value == "expired":
             return queryset.filter(valid_until__lt=today)
         if value == "due":
+            # The notice period is a policy parameter (eldercare.reassessment_notice_days).
+            from eldercare.selectors_care import notice_days
+
+            user = getattr(self.request, "auth", None) or getattr(self.request, "user", None)
+            days = notice_days(user, today) if user is not None else 60
             scoped: Any = queryset
             return scoped.latest_per_person().filter(
-                valid_until__lte=today + datetime.timedelta(days=60), person__death_date__isnull=True
+                valid_until__lte=today + datetime.timedelta(days=days), person__death_date__isnull=True
             )
         return queryset
 

@@ -214,3 +214,23 @@ def test_api_flow_assessment_application_queue_and_allowance(make_person: Any, s
     ]
     roll = api.get(f"/api/v1/eldercare/care/allowances?month={today:%Y-%m}").json()
     assert [(r["person"]["name"], r["age"], r["amount"]) for r in roll["results"]] == [("接口老人", 75, "150.00")]
+
+
+def test_due_list_follows_the_notice_parameter(make_person: Any, staff: Any) -> None:
+    from core import services as core_services
+    from eldercare.policy_care import NOTICE_DAYS
+
+    today = timezone.localdate()
+    person = born(make_person, datetime.date(1942, 2, 2), "临期老人")
+    # Valid until today + 30 days: inside the 60-day default notice, outside a 20-day one.
+    assessed = today.replace(year=today.year - 2) + datetime.timedelta(days=31)
+    care.care_assessment_create(
+        person=person, grade=3, assessed_on=assessed, agency="中心", assessor="甲", acting_user=staff
+    )
+    client = client_for(staff)
+    assert "临期老人" in client.get("/eldercare/care/assessments/?status=due").content.decode()
+    core_services.policy_parameter_set(
+        acting_user=None, code=NOTICE_DAYS, name="复评提醒提前天数", region=Region.objects.get(code=DISTRICT),
+        effective_from=today - datetime.timedelta(days=1), value="20",
+    )  # fmt: skip
+    assert "临期老人" not in client.get("/eldercare/care/assessments/?status=due").content.decode()

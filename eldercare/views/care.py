@@ -213,7 +213,7 @@ def assessment_list(request: AuthedRequest) -> HttpResponse:
         headers=["姓名", "年龄", "所属村居", "照护等级", "评估日期", "有效期至", "状态", "评估机构", "评估员"],
         row=row,
         actions=actions,
-        intro="评估结果有效期 2 年（政策参数），到期前 60 日列入复评提醒。",
+        intro="评估结果有效期 2 年、到期前 60 日列入复评提醒（均为政策参数）。",
     )
 
 
@@ -279,7 +279,9 @@ def assessment_dashboard(request: AuthedRequest) -> HttpResponse:
     counts = grade_counts(request.user, today)
     total = sum(c["count"] for c in counts)
     due = CareAssessmentFilterSet(
-        {"status": "due"}, queryset=CareAssessment.objects.visible_to(request.user, CarePerm.VIEW_ASSESSMENT)
+        {"status": "due"},
+        queryset=CareAssessment.objects.visible_to(request.user, CarePerm.VIEW_ASSESSMENT),
+        request=request,
     ).qs.count()
     ltci = sum(c["count"] for c in counts if 2 <= c["grade"] <= 6)
     chart = {
