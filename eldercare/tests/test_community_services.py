@@ -205,6 +205,10 @@ def _dibao_case(person: Any, user: User) -> None:
     household = core_services.household_create(
         acting_user=user, region=Region.objects.get(code=OWN_VILLAGE), head=person, number=f"HH-DB-{person.pk}"
     )
+    counts = {"member_count": 1}
+    if any(f.name == "adult_count" for f in Case._meta.get_fields()):
+        # Newer assistance: member_count = adult_count + minor_count (a CHECK constraint).
+        counts["adult_count"] = 1
     case = Case.objects.create(
         number=f"DB-{person.pk}",
         category="dibao",
@@ -212,7 +216,7 @@ def _dibao_case(person: Any, user: User) -> None:
         payee=person,
         region_id=OWN_VILLAGE,
         start_month=datetime.date(2025, 1, 1),
-        member_count=1,
+        **counts,
     )
     CaseMember.objects.create(case=case, person=person)
 
