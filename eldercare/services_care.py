@@ -235,6 +235,12 @@ def bed_application_create(
 ) -> BedApplication:
     region = _person_region(person)
     _require(acting_user, CarePerm.MANAGE_WAITLIST, region)
+    # 特困/低保 as social assistance has them on the day (its live cases), besides what was declared.
+    from eldercare.services_community import assistance_categories
+
+    assisted = assistance_categories([person.pk], applied_on).get(person.pk)
+    extreme_poverty = extreme_poverty or assisted == "extreme_poverty"
+    dibao = dibao or assisted == "dibao"
     errors: dict[str, list[str]] = {}
     if person.death_date:
         errors["person"] = ["该人员已死亡"]

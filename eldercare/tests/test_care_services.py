@@ -394,3 +394,26 @@ def test_visits_cannot_be_booked_beyond_the_entitlement(make_person: Any, staff:
             order=respite, scheduled_start=datetime.datetime(2026, 11, 1, 8, 0, tzinfo=tz), minutes=30,
             caregiver_name="乙", acting_user=staff,
         )  # fmt: skip
+
+
+def test_dibao_taken_from_social_assistance_cases(make_person: Any, staff: Any) -> None:
+    from assistance.models import Case, CaseMember
+    from core import services as core_services
+
+    person = born(make_person, datetime.date(1950, 1, 1), "在保老人")
+    household = core_services.household_create(
+        acting_user=staff, region=Region.objects.get(code=VILLAGE), head=person, number=f"HH-CARE-{person.pk}"
+    )
+    counts = {"member_count": 1}
+    if any(f.name == "adult_count" for f in Case._meta.get_fields()):
+        counts["adult_count"] = 1
+    case = Case.objects.create(
+        number=f"DB-CARE-{person.pk}", category="dibao", household=household, payee=person, region_id=VILLAGE,
+        start_month=datetime.date(2025, 1, 1), **counts,
+    )  # fmt: skip
+    CaseMember.objects.create(case=case, person=person)
+    _assess(person, 4, datetime.date(2026, 10, 1), staff)
+    application = _apply(person, staff, datetime.date(2026, 10, 2))  # 低保 not declared at intake
+    assert (application.dibao, application.extreme_poverty) == (True, False)
+    [row] = waitlist_queue(BedApplication.objects.all(), TODAY).values("points")  # type: ignore[misc]
+    assert row["points"] == Decimal("80")  # 低保 60 + grade 4: 20
