@@ -261,3 +261,31 @@ def meal_enrolment_counts(user: User) -> dict[int, dict[str, int]]:
     for row in rows:
         result[row["meal_point_id"]][row["category"]] = row["n"]
     return result
+
+
+# ------------------------------------------------------------------ live data items for the plans app
+
+
+def _month_of(on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return on.replace(day=1), on
+
+
+def data_peer_visit_coverage(prefix: str, on: datetime.date) -> dict[str, Any]:
+    """老伙伴计划 coverage in the month up to ``on``: {targets, visited, rate (percent)}."""
+    start, end = _month_of(on)
+    report = peer_coverage_by_township(prefix, start, end)
+    return {"targets": report["targets"], "visited": report["visited"], "rate": report["share"]}
+
+
+def data_meals_served_per_day(prefix: str, on: datetime.date) -> Decimal | None:
+    """Meals served a day on average over the reported days of the month up to ``on``."""
+    start, end = _month_of(on)
+    per_day = list(
+        MealCount.objects.filter(region__code__startswith=prefix, day__gte=start, day__lte=end)
+        .values("day")
+        .annotate(served=Sum("served"))
+        .values_list("served", flat=True)
+    )
+    if not per_day:
+        return None
+    return (Decimal(sum(per_day)) / len(per_day)).quantize(Decimal("0.1"))

@@ -19,7 +19,13 @@ from eldercare.choices_community import AdaptationStatus, PersonCategory, Settle
 from eldercare.models import Facility, MealCount, MealSettlement
 from eldercare.policy_community import MEAL_SUBSIDY, ensure_community_parameters
 from eldercare.selectors import facility_subsidy_blocked
-from eldercare.selectors_community import meal_capacity_report, peer_coverage, peer_coverage_by_township
+from eldercare.selectors_community import (
+    data_meals_served_per_day,
+    data_peer_visit_coverage,
+    meal_capacity_report,
+    peer_coverage,
+    peer_coverage_by_township,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +149,8 @@ def test_meals_against_capacity(staff: User) -> None:
     )
     assert row["avg_ordered"] == Decimal("42.5")
     assert row["utilisation"] == Decimal("79.0")  # 39.5 a day of 50
+    assert data_meals_served_per_day(DISTRICT, SEPT.replace(day=30)) == Decimal("39.5")
+    assert data_meals_served_per_day(DISTRICT, datetime.date(2026, 8, 31)) is None
 
 
 def test_meal_counts_validation(staff: User, make_user: Callable[..., User]) -> None:
@@ -281,6 +289,7 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     ]
     unvisited = peer_coverage(DISTRICT, start, end).filter(visited=False).order_by("id")
     assert [p.name for p in unvisited] == ["独居乙", "无子丙"]
+    assert data_peer_visit_coverage(DISTRICT, end) == {"targets": 4, "visited": 2, "rate": Decimal("50.0")}
 
 
 # ------------------------------------------------------------------ home adaptation
