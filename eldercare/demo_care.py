@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.models import Person, Region, User
 from core.scoping import has_perm
 from eldercare.choices import BedKind
@@ -112,8 +113,16 @@ def _payrolls(county: str, scheme: str, today: datetime.date) -> str:
         month = _month_start(today, back)
         if PayrollRun.objects.filter(scheme=scheme, region=region, month=month, kind=RunKind.REGULAR).exists():
             continue
+        # Generated here rather than through a queued job: the demo approves and settles at once.
         with transaction.atomic():
             run = PayrollRun.objects.create(scheme=scheme, region=region, month=month)
+            audit_record(
+                action="payroll.create",
+                actor=None,
+                obj=run,
+                region_code=county,
+                changes={"scheme": scheme, "month": month.isoformat(), "demo": True},
+            )
         payroll.compute_run(run)
         done.append(f"{month:%Y-%m} {run.total_count} 笔 {run.total_amount} 元")
         if back == 0 or approver is None or not has_perm(approver, PaymentPerm.APPROVE_PAYROLL, county):
