@@ -598,6 +598,24 @@ def inspector_create(
     return inspector
 
 
+def inspector_set_active(*, inspector: Inspector, is_active: bool, acting_user: User) -> Inspector:
+    """Take an inspector out of the pool (transferred, retired) or back in; draws use the active pool."""
+    _require_supervision(acting_user, inspector.region_id)
+    if inspector.is_active == is_active:
+        return inspector
+    with transaction.atomic():
+        inspector.is_active = is_active
+        inspector.save(update_fields=["is_active"])
+        audit_record(
+            action="eldercare.inspector.activate" if is_active else "eldercare.inspector.deactivate",
+            actor=acting_user,
+            obj=inspector,
+            region_code=inspector.region_id,
+            changes={"is_active": is_active},
+        )
+    return inspector
+
+
 def draw_selection(
     candidate_facility_ids: Iterable[int],
     candidate_inspector_ids: Iterable[int],

@@ -59,6 +59,7 @@ facility_urlpatterns = [
     path("supervision/overdue/", v.findings_overdue_run, name="findings_overdue_run"),
     path("supervision/draws/<int:pk>/", v.draw_detail, name="draw_detail"),
     path("supervision/inspectors/", v.inspector_list, name="inspector_list"),
+    path("supervision/inspectors/<int:pk>/toggle/", v.inspector_toggle, name="inspector_toggle"),
     path("supervision/credit/", v.credit_list, name="credit_list"),
     path("supervision/blacklist/<int:pk>/remove/", v.blacklist_remove, name="blacklist_remove"),
     path("supervision/results/", v.published_results, name="published_results"),

@@ -34,6 +34,7 @@ from eldercare.models import (
     Finding,
     Inspection,
     InspectionDraw,
+    Inspector,
     Residency,
 )
 from eldercare.tests.test_facility_models import facility_parameters, make_facility  # noqa: F401
@@ -96,6 +97,7 @@ class World:
     finding: Finding
     entry: BlacklistEntry
     staff_link: FacilityStaff
+    inspector_id: int
 
 
 @pytest.fixture
@@ -149,6 +151,7 @@ def world(make_user: Any, make_person: Any) -> World:
         finding=finding,
         entry=entry,
         staff_link=staff_link,
+        inspector_id=Inspector.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
     )
 
 
@@ -165,6 +168,7 @@ def _snapshot(world: World) -> tuple[Any, ...]:
         BlacklistEntry.objects.count(),
         InspectionDraw.objects.count(),
         FacilityStaff.objects.count(),
+        tuple(Inspector.objects.order_by("pk").values_list("is_active", flat=True)),
         AuditEvent.objects.count(),
         (world.a.name, world.a.floor_area),
     )
@@ -385,6 +389,14 @@ WEB_CASES += [
         "post",
         lambda w: f"{E}/supervision/blacklist/{w.entry.pk}/remove/",
         data=lambda w: {"removed_on": "2025-06-01", "reason": "整改到位"},
+        expect=object_access(),
+        success=302,
+    ),
+    Case(
+        "inspector_toggle",
+        "supervise",
+        "post",
+        lambda w: f"{E}/supervision/inspectors/{w.inspector_id}/toggle/",
         expect=object_access(),
         success=302,
     ),

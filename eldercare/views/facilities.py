@@ -584,6 +584,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         .values_list("kind", "n")
     )
     labels = [t["name"] for t in townships]
+    cert_rows = selectors.certification_rates(prefixes, on, by="township")
     return render(
         request,
         "eldercare/facilities/dashboard.html",
@@ -615,6 +616,14 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
                     {"name": "床位", "values": [t["total"] for t in townships]},
                     {"name": "在住", "values": [t["occupied"] for t in townships]},
                 ],
+            },
+            "cert_chart": {
+                "type": "bar",
+                "labels": [c["name"] for c in cert_rows],
+                "rotate": 40,
+                "unit": "%",
+                "name": "持证率",
+                "values": [float(c["rate"] or 0) for c in cert_rows],
             },
             "kind_chart": {
                 "type": "pie",
@@ -990,6 +999,18 @@ def inspector_list(request: AuthedRequest) -> HttpResponse:
             "can_manage": can_manage,
         },
     )
+
+
+@require_POST
+@require_perm(P.MANAGE_SUPERVISION)
+def inspector_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
+    inspector = get_visible_or_404(Inspector.objects.all(), request.user, P.MANAGE_SUPERVISION, pk=pk)
+    try:
+        services.inspector_set_active(inspector=inspector, is_active=not inspector.is_active, acting_user=request.user)
+        messages.success(request, f"{inspector.name} 已{'恢复入库' if inspector.is_active else '移出检查人员库'}")
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("eldercare:inspector_list")
 
 
 @require_perm(P.VIEW_SUPERVISION)
