@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -685,6 +685,7 @@ def meal_settlement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "eldercare/community/settlement_detail.html",
         {
             "s": settlement,
+            "month_end": (settlement.month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1),
             "lines": settlement.lines.order_by("id"),
             "region": region_label(settlement.region_id),
             "can_confirm": settlement.status == SettlementStatus.DRAFT
@@ -1155,6 +1156,8 @@ ADAPTATION_COLUMNS = [
 @require_perm(P.VIEW)
 def adaptation_list(request: AuthedRequest) -> HttpResponse:
     base = HomeAdaptation.objects.visible_to(request.user, P.VIEW).select_related("person")
+    by_status = dict(base.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    summary = "　".join(f"{label} {by_status[code]}" for code, label in AdaptationStatus.choices if code in by_status)
     return _list_page(
         request,
         title="适老化改造",
@@ -1188,6 +1191,7 @@ def adaptation_list(request: AuthedRequest) -> HttpResponse:
             a.self_pay,
             a.settled_on,
         ],
+        intro=f"办理情况：{summary}" if summary else "",
         actions=[("受理申请", reverse("eldercare:adaptation_create"))]
         if has_perm(request.user, P.MANAGE_ADAPTATION)
         else [],
