@@ -26,7 +26,7 @@ from core.audit import audit_in_own_transaction
 from core.forms import apply_service_errors
 from core.models import Person
 from core.permissions import CorePerm
-from core.scoping import get_visible_or_404, has_perm
+from core.scoping import get_visible_or_404, has_perm, region_filter
 from core.selectors import home_region, present_people, region_label
 from core.sheets import Column, write_workbook
 from core.views.base import AuthedRequest, paginate, region_select, require_perm
@@ -581,11 +581,15 @@ def application_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(request, "登记养老床位申请", form, reverse("eldercare:waitlist"))
 
 
-def _free_beds(application: BedApplication) -> QuerySet[Bed]:
+def _free_beds(application: BedApplication, user: Any) -> QuerySet[Bed]:
+    """Free beds the user may offer (facilities inside their scope) that fit the application."""
     occupied = Residency.objects.filter(discharged_on__isnull=True).values("bed_id")
     offered = BedOffer.objects.filter(status=OfferStatus.PENDING).values("bed_id")
     beds = (
-        Bed.objects.filter(is_active=True, kind=application.bed_kind).exclude(pk__in=occupied).exclude(pk__in=offered)
+        Bed.objects.filter(region_filter(user, CarePerm.MANAGE_WAITLIST, "facility__region__code"))
+        .filter(is_active=True, kind=application.bed_kind, facility__status="open")
+        .exclude(pk__in=occupied)
+        .exclude(pk__in=offered)
     )
     if application.basic_bed:
         beds = beds.filter(is_basic=True)
@@ -624,7 +628,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "preferred": application.preferred_facilities.all(),
             "queue_position": queue_position,
             "can_manage": can_manage,
-            "offer_form": OfferForm(beds=_free_beds(application)) if can_manage else None,
+            "offer_form": OfferForm(beds=_free_beds(application, request.user)) if can_manage else None,
             "withdraw_form": WithdrawForm() if can_manage else None,
             "reply_form": OfferReplyForm(),
         },
