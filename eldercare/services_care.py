@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.models import Person, Region, User
 from core.policy import MissingPolicyParameter, policy_decimal
-from core.scoping import has_perm
+from core.scoping import has_perm, region_filter
 from eldercare.choices import BedKind
 from eldercare.choices_care import (
     AllowanceScheme,
@@ -456,9 +456,13 @@ def bed_offer_decline(*, offer: BedOffer, on: datetime.date, reason: str, acting
 
 
 def bed_offers_expire(*, on: datetime.date, acting_user: User | None = None) -> int:
-    """Offers past their reply date count as declined (run daily, or before building the queue)."""
+    """Offers past their reply date count as declined (``manage.py expire_bed_offers`` daily, or
+    a user for the applications in their scope)."""
+    due = BedOffer.objects.filter(status=OfferStatus.PENDING, expires_on__lt=on).select_related("application")
+    if acting_user is not None:
+        due = due.filter(region_filter(acting_user, CarePerm.MANAGE_WAITLIST, "application__region__code"))
     expired = 0
-    for offer in BedOffer.objects.filter(status=OfferStatus.PENDING, expires_on__lt=on).select_related("application"):
+    for offer in due:
         with transaction.atomic():
             offer.status = OfferStatus.EXPIRED
             offer.responded_on = on

@@ -15,6 +15,7 @@ care_urlpatterns = [
     path("care/allowances/suspensions/<int:pk>/end/", care.suspension_end, name="suspension_end"),
     path("care/waitlist/", care.waitlist, name="waitlist"),
     path("care/waitlist/applications/", care.application_list, name="application_list"),
+    path("care/waitlist/expire/", care.offers_expire, name="offers_expire"),
     path("care/waitlist/new/", care.application_create, name="application_create"),
     path("care/waitlist/<int:pk>/", care.application_detail, name="application_detail"),
     path("care/waitlist/<int:pk>/offer/", care.offer_create, name="offer_create"),

@@ -151,6 +151,8 @@ CASES = [
          data=lambda w: {"bed": w.bed_id, "offered_on": TODAY()}, expect=object_access(), success=302),
     Case("web offer accept", "care", "post", lambda w: f"{WEB}/waitlist/offers/{w.offer.pk}/reply/",
          data=lambda w: {"action": "accept", "on": TODAY()}, expect=object_access(), success=302),
+    Case("web offers expire", "care", "post", lambda w: f"{WEB}/waitlist/expire/", expect=list_access(),
+         success=302),
     Case("web withdraw", "care", "post", lambda w: f"{WEB}/waitlist/{w.application.pk}/withdraw/",
          data=lambda w: {"reason": "家属照顾"}, expect=object_access(), success=302),
     Case("web homecare", "care", "get", lambda w: f"{WEB}/homecare/", expect=list_access(),

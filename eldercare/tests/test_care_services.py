@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -417,3 +418,26 @@ def test_dibao_taken_from_social_assistance_cases(make_person: Any, staff: Any) 
     assert (application.dibao, application.extreme_poverty) == (True, False)
     [row] = waitlist_queue(BedApplication.objects.all(), TODAY).values("points")  # type: ignore[misc]
     assert row["points"] == Decimal("80")  # 低保 60 + grade 4: 20
+
+
+def test_expiry_of_offers_by_command_and_by_scope(make_person: Any, make_user: Any, staff: Any, home: Any) -> None:
+    from django.core.management import call_command
+
+    person = born(make_person, datetime.date(1940, 1, 1), "逾期老人")
+    _assess(person, 4, datetime.date(2026, 10, 1), staff)
+    application = _apply(person, staff, datetime.date(2026, 10, 2))
+    offer = care.bed_offer_create(
+        application=application, bed=home.beds.first(), offered_on=datetime.date(2026, 10, 10), acting_user=staff
+    )
+    other_town = make_user("other-town", "township_officer", "310151102")
+    assert care.bed_offers_expire(on=TODAY, acting_user=other_town) == 0  # not in their scope
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+    call_command("expire_bed_offers", stdout=io.StringIO())
+    offer.refresh_from_db()
+    application.refresh_from_db()
+    assert (offer.status, application.status, application.declines) == (
+        OfferStatus.EXPIRED,
+        ApplicationStatus.WAITING,
+        1,
+    )

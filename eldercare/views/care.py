@@ -122,6 +122,7 @@ def _list_page(
     headers: Sequence[str],
     row: Callable[[Any], Sequence[Any]],
     actions: Sequence[tuple[str, str]] = (),
+    post_actions: Sequence[tuple[str, str]] = (),
     extra_form: Any = None,
     intro: str = "",
     prepare: Callable[[list[Any]], None] | None = None,
@@ -152,6 +153,7 @@ def _list_page(
             "page_obj": page,
             "querystring_without_page": query,
             "actions": actions,
+            "post_actions": post_actions,
             "export_query": export_query if has_perm(request.user, CorePerm.EXPORT_DATA) else "",
         },
     )
@@ -492,6 +494,7 @@ def waitlist(request: AuthedRequest) -> HttpResponse:
     if has_perm(request.user, CarePerm.MANAGE_WAITLIST):
         actions.insert(0, ("登记床位申请", reverse("eldercare:application_create")))
     filterset.form.fields.pop("status", None)
+    can_manage = has_perm(request.user, CarePerm.MANAGE_WAITLIST)
     return _list_page(
         request,
         title="养老床位轮候",
@@ -512,8 +515,18 @@ def waitlist(request: AuthedRequest) -> HttpResponse:
         ],
         row=ranked,
         actions=actions,
+        post_actions=[("处理逾期未答复的通知", reverse("eldercare:offers_expire"))] if can_manage else [],
         intro="排序：优先积分（特困、低保、优抚、计生特殊家庭、认知障碍、照护等级、年龄，见政策参数）从高到低，同分按申请日期先后。",
     )
+
+
+@require_POST
+@require_perm(CarePerm.MANAGE_WAITLIST)
+def offers_expire(request: AuthedRequest) -> HttpResponse:
+    """Offers of the user's applications past their reply date count as declined."""
+    count = svc.bed_offers_expire(on=_today(), acting_user=request.user)
+    messages.success(request, f"已处理逾期未答复的床位通知 {count} 条（视为放弃，申请回到轮候或按上限取消）")
+    return redirect("eldercare:waitlist")
 
 
 @require_perm(CarePerm.VIEW_WAITLIST)
