@@ -40,6 +40,7 @@ from eldercare.models import (
     MealSettlement,
     PeerPair,
     PeerVisit,
+    Residency,
 )
 from eldercare.policy_community import ensure_community_parameters
 
@@ -166,6 +167,7 @@ def _meals(points: list[Facility], district: str, today: datetime.date, rng: ran
         by_township[point.region_id[:9]].append(point)
     elders = list(
         Person.objects.filter(death_date__isnull=True, birth_date__lte=_years_before(today, 65))
+        .exclude(pk__in=Residency.objects.open().values("person_id"))
         .annotate(home=_home())
         .filter(home__startswith=district)
         .values_list("pk", "home", "birth_date")
@@ -392,6 +394,7 @@ def _adaptations(district: str, today: datetime.date, rng: random.Random, staff:
         return 0
     people = list(
         Person.objects.filter(death_date__isnull=True, birth_date__lte=_years_before(today, 65))
+        .exclude(pk__in=Residency.objects.open().values("person_id"))
         .annotate(home=_home())
         .filter(home__startswith=district)
         .order_by("pk")[:4000]

@@ -44,6 +44,7 @@ from eldercare.models import (
     MealSettlementLine,
     PeerPair,
     PeerVisit,
+    Residency,
 )
 from eldercare.permissions_community import CommunityPerm
 from eldercare.policy_community import (
@@ -166,6 +167,8 @@ def meal_enrolment_create(
         raise ValidationError({"category": ["补贴类别无效"]})
     if MealEnrolment.objects.filter(person=person, ended_on__isnull=True).exists():
         raise ValidationError({"person": ["该老人已在助餐点登记，请先终止原登记"]})
+    if Residency.objects.on(enrolled_on).filter(person=person).exists():
+        raise ValidationError({"person": ["该老人正入住养老机构，由机构供餐，不能登记社区助餐"]})
     derived = person_category(person, enrolled_on)
     if category and category != derived and not note.strip():
         # A category other than the derived one changes the subsidy: say why (e.g. 低保 approved

@@ -254,6 +254,16 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     young_alone = person("独居丁", datetime.date(1970, 1, 1))  # 56, alone: below the age limit
     far_alone = person("独居戊", datetime.date(1950, 1, 1), OTHER_TOWNSHIP_VILLAGE)  # 76, alone, 堡镇
     volunteer = person("志愿者", datetime.date(1963, 1, 1))
+    resident = person("入住己", datetime.date(1936, 1, 1))  # 90, alone, but lives in a care home
+    _household(resident, staff)
+    home = Facility.objects.create(
+        number="JG-1", name="城桥敬老院", kind="institution", ownership="public", region_id=OWN_VILLAGE
+    )
+    from eldercare.models import Bed, Residency
+
+    Residency.objects.create(
+        person=resident, bed=Bed.objects.create(facility=home, number="101"), admitted_on=datetime.date(2025, 5, 1)
+    )
     _household(very_old, staff, spouse)
     _household(alone, staff)
     _household(childless, staff, spouse_c)
@@ -271,6 +281,8 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     svc.peer_visit_create(pair=pairs[very_old], visited_on=datetime.date(2026, 10, 5), acting_user=staff)
     svc.peer_visit_create(pair=pairs[alone], visited_on=datetime.date(2026, 9, 28), acting_user=staff)
     svc.peer_visit_create(pair=pairs[far_alone], visited_on=datetime.date(2026, 10, 31), acting_user=staff)
+    with pytest.raises(ValidationError):
+        svc.peer_pair_create(volunteer=volunteer, target=resident, started_on=start, acting_user=staff)
     with pytest.raises(ValidationError) as exc:
         svc.peer_pair_create(volunteer=volunteer, target=spouse, started_on=start, acting_user=staff)
     assert exc.value.message_dict == {"target": ["该老人不属于老伙伴计划关爱对象（独居、高龄或无子女）"]}
@@ -407,3 +419,21 @@ def test_common_region_prefix() -> None:
     assert svc.common_region_prefix(["310151101001", "310151102001"]) == "310151"
     assert svc.common_region_prefix(["310151101", "310113101001"]) == "3101"
     assert svc.common_region_prefix(["310151", "532331"]) == ""
+
+
+def test_institution_resident_cannot_enrol_for_community_meals(staff: User, make_person: Callable[..., Any]) -> None:
+    from eldercare.models import Bed, Residency
+
+    a = meal_point("ZC-A", OWN_VILLAGE, 50)
+    resident = make_person("入住老人", id_number=next_id_number(datetime.date(1936, 1, 1)))
+    home = Facility.objects.create(
+        number="JG-1", name="城桥敬老院", kind="institution", ownership="public", region_id=OWN_VILLAGE
+    )
+    Residency.objects.create(
+        person=resident, bed=Bed.objects.create(facility=home, number="101"), admitted_on=datetime.date(2025, 5, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.meal_enrolment_create(
+            person=resident, meal_point=a, enrolled_on=datetime.date(2026, 10, 1), acting_user=staff
+        )
+    assert exc.value.message_dict == {"person": ["该老人正入住养老机构，由机构供餐，不能登记社区助餐"]}
