@@ -234,3 +234,17 @@ def test_due_list_follows_the_notice_parameter(make_person: Any, staff: Any) -> 
         effective_from=today - datetime.timedelta(days=1), value="20",
     )  # fmt: skip
     assert "临期老人" not in client.get("/eldercare/care/assessments/?status=due").content.decode()
+
+
+def test_allowance_page_totals_per_band(make_person: Any, staff: Any) -> None:
+    today = timezone.localdate()
+    born(make_person, datetime.date(today.year - 66, 1, 1), "六十六岁")
+    born(make_person, datetime.date(today.year - 67, 1, 1), "六十七岁")
+    born(make_person, datetime.date(today.year - 91, 1, 1), "九十一岁")
+    born(make_person, datetime.date(today.year - 40, 1, 1), "四十岁")
+    page = client_for(staff).get(f"/eldercare/care/allowances/?month={today:%Y-%m}").content.decode()
+    assert '75.00 元档</div><div class="value">2 人' in page
+    assert '350.00 元档</div><div class="value">1 人' in page
+    assert "3 人 · 500.00 元" in page and "四十岁" not in page
+    rows = _sheet(client_for(staff).get(f"/eldercare/care/allowances/?month={today:%Y-%m}&format=xlsx"))
+    assert sorted((r[0], r[5]) for r in rows[1:]) == [("九十一岁", 350), ("六十七岁", 75), ("六十六岁", 75)]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -123,6 +123,7 @@ def _list_page(
     row: Callable[[Any], Sequence[Any]],
     actions: Sequence[tuple[str, str]] = (),
     post_actions: Sequence[tuple[str, str]] = (),
+    summary: Sequence[tuple[str, Any]] = (),
     extra_form: Any = None,
     intro: str = "",
     prepare: Callable[[list[Any]], None] | None = None,
@@ -154,6 +155,7 @@ def _list_page(
             "querystring_without_page": query,
             "actions": actions,
             "post_actions": post_actions,
+            "summary": summary,
             "export_query": export_query if has_perm(request.user, CorePerm.EXPORT_DATA) else "",
         },
     )
@@ -345,6 +347,13 @@ def allowance_list(request: AuthedRequest) -> HttpResponse:
         ]
 
     label = AllowanceScheme(scheme).label
+    # Per band: people and the month's amount (one GROUP BY over the same queryset).
+    bands = list(scoped.values("pay_amount").annotate(n=Count("id")).order_by("pay_amount"))
+    summary: list[tuple[str, Any]] = [
+        (f"{Decimal(b['pay_amount']).quantize(Decimal('0.01'))} 元档", f"{b['n']:,} 人") for b in bands
+    ]
+    total = sum((Decimal(b["pay_amount"]) * b["n"] for b in bands), Decimal("0"))
+    summary.append(("合计", f"{sum(b['n'] for b in bands):,} 人 · {total.quantize(Decimal('0.01')):,} 元"))
     intro = (
         f"{label} {month:%Y年%m月}：户籍在本辖区、在世（死亡当月照发）、达到年龄且不在停发名单的老年人；"
         f"年龄按 {reference:%Y-%m-%d} 计算（政策参数：年龄计算口径）。"
@@ -366,6 +375,7 @@ def allowance_list(request: AuthedRequest) -> HttpResponse:
             ("发放批次", reverse("payments:run_list")),
         ],
         extra_form=MonthForm(initial={"month": month}),
+        summary=summary if rule else [],
         intro=intro,
     )
 
