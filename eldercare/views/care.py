@@ -348,7 +348,7 @@ def allowance_list(request: AuthedRequest) -> HttpResponse:
 
     label = AllowanceScheme(scheme).label
     # Per band: people and the month's amount (one GROUP BY over the same queryset).
-    bands = list(scoped.values("pay_amount").annotate(n=Count("id")).order_by("pay_amount"))
+    bands = list(scoped.values("pay_amount").annotate(n=Count("id")).order_by("pay_amount"))  # type: ignore[misc]
     summary: list[tuple[str, Any]] = [
         (f"{Decimal(b['pay_amount']).quantize(Decimal('0.01'))} 元档", f"{b['n']:,} 人") for b in bands
     ]
