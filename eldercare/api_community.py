@@ -173,7 +173,7 @@ def _region_in_scope(user: Any, perm: str, region: str) -> str:
 
     prefixes = grant_prefixes(user, perm)
     if not region:
-        return min(prefixes, key=len)
+        return svc.common_region_prefix(prefixes) or min(prefixes, key=len)
     if not any(region.startswith(p) for p in prefixes):
         raise ValidationError({"region": ["该区划不在您的管辖范围内"]})
     return region
@@ -194,6 +194,25 @@ def meal_capacity(
             {k: (v if k != "point" else {"id": v.pk, "number": v.number, "name": v.name}) for k, v in row.items()}
             for row in sel.meal_capacity_report(user, code, start, end)
         ],
+    }
+
+
+@router.get("/meal-stats", summary="供餐统计：每日订餐与供餐、按补贴类别、按乡镇/街道")
+def meal_stats(
+    request: HttpRequest, region: str = "", start: datetime.date | None = None, end: datetime.date | None = None
+) -> Any:
+    user = _require(request, P.VIEW)
+    code = _region_in_scope(user, P.VIEW, region)
+    start, end = _period(start, end)
+    daily = sel.meal_daily_series(user, code, start, end)
+    return {
+        "region": code,
+        "start": start,
+        "end": end,
+        "served": sum(d["served"] or 0 for d in daily),
+        "daily": daily,
+        "by_category": sel.meal_by_category(user, code, start, end),
+        "by_township": sel.meal_by_township(user, code, start, end),
     }
 
 

@@ -84,7 +84,7 @@ class FacilityIn(Schema):
 
 def _facility_out(f: Facility) -> dict[str, Any]:
     if not hasattr(f, "bed_total"):
-        f = selectors.annotate_occupancy(Facility.objects.filter(pk=f.pk)).get()
+        selectors.attach_bed_figures([f])
     return {
         "id": f.pk,
         "number": f.number,
@@ -141,8 +141,8 @@ def facility_list(
 ) -> Any:
     user = _require(request, P.VIEW_FACILITY)
     qs = _filtered(FacilityFilterSet, request, Facility.objects.visible_to(user, P.VIEW_FACILITY))
-    meta, rows = _page(request, selectors.annotate_occupancy(qs).order_by("region_id", "kind", "number"))
-    return {**meta, "results": [_facility_out(f) for f in rows]}
+    meta, rows = _page(request, qs.order_by("region_id", "kind", "number"))
+    return {**meta, "results": [_facility_out(f) for f in selectors.attach_bed_figures(rows)]}
 
 
 @router.post("/facilities", response={201: FacilityOut}, summary="登记设施")
@@ -628,8 +628,6 @@ def coverage(request: HttpRequest, region: str = "", on: datetime.date | None = 
     code = region or prefixes[0]
     if not any(code.startswith(p) for p in prefixes):
         raise PermissionDenied("您无权查看该区划")
-    if len(code) > 9:
-        raise ValidationError({"region": ["请选择区县或乡镇/街道"]})
     rules = selectors.coverage_report(code, on or datetime.date.today())
     return [
         {

@@ -17,6 +17,10 @@ def ready() -> None:
     register_nav("养老服务", "老伙伴计划", "eldercare:peer_coverage", CommunityPerm.VIEW, order=44)
     register_nav("养老服务", "适老化改造", "eldercare:adaptation_list", CommunityPerm.VIEW, order=45)
 
+    from core.events import person_died
     from eldercare.demo_community import build_community_demo
+    from eldercare.services_community import on_person_died
+
+    person_died.connect(on_person_died, dispatch_uid="eldercare.community.person_died")
 
     register_demo_builder(60, "社区养老服务（助餐、养老顾问、老伙伴、适老化改造）", build_community_demo)

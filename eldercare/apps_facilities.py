@@ -33,12 +33,13 @@ def ready() -> None:
     )
     from core.demo import register_demo_builder
     from core.navigation import register_nav
-    from eldercare import imports_facilities  # noqa: F401  (job handlers)
+    from eldercare import imports_facilities, jobs_facilities  # noqa: F401  (job handlers)
     from eldercare.demo_facilities import build_facilities_demo
 
     register_nav("养老服务", "养老服务设施", "eldercare:facility_list", FacilityPerm.VIEW_FACILITY, order=10)
     register_nav("养老服务", "设施覆盖", "eldercare:coverage", FacilityPerm.VIEW_FACILITY, order=11)
     register_nav("养老服务", "床位与入住看板", "eldercare:facility_dashboard", FacilityPerm.VIEW_FACILITY, order=12)
+    register_nav("养老服务", "机构入住老人", "eldercare:residency_list", FacilityPerm.VIEW_FACILITY, order=13)
     register_nav("养老服务", "养老护理员", "eldercare:caregiver_list", FacilityPerm.VIEW_FACILITY, order=13)
     register_nav("养老服务", "监督检查", "eldercare:inspection_list", FacilityPerm.VIEW_SUPERVISION, order=14)
     register_nav("养老服务", "机构端", "eldercare:portal_home", FacilityPerm.USE_PORTAL, order=15)

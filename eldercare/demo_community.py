@@ -12,14 +12,16 @@ import datetime
 import random
 from collections import defaultdict
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.bulkload import bulk_insert, gc_paused
 from core.models import HouseholdMember, Person, Region, User
 from eldercare.choices import MEAL_KINDS, FacilityKind
 from eldercare.choices_community import (
@@ -38,11 +40,12 @@ from eldercare.models import (
     MealSettlement,
     PeerPair,
     PeerVisit,
+    Residency,
 )
 from eldercare.policy_community import ensure_community_parameters
 
 MEALS_PER_DAY = 5500  # 崇明“十四五”规划：2020年 92 个助餐点，日均供餐约 5500 客
-MONTHS = 4
+MONTHS = 3
 ADVISORS = ["顾晓梅", "施建华", "黄丽萍", "陆志刚", "龚美娟", "倪卫东"]
 _CATEGORY_WEIGHTS = {
     PersonCategory.EXTREME_POVERTY: 2,
@@ -75,9 +78,10 @@ def build_community_demo(profile: str, seed: int) -> str:
     rng = random.Random(seed * 7 + 5)
     today = timezone.localdate()
     staff = User.objects.filter(username="district_staff").first()
-    with transaction.atomic():
+    with transaction.atomic(), gc_paused():
         enrolled = _meals(points, district, today, rng)
         meals = _daily_counts(points, today, rng)
+        blacklisted = _blacklist_one(points, today, rng, staff)
         settled = _settlements(district, today)
         advice = _advice(district, today, rng, staff)
         pairs, visits, coverage = _peer(district, today, rng)
@@ -92,6 +96,7 @@ def build_community_demo(profile: str, seed: int) -> str:
             changes={
                 "enrolments": enrolled,
                 "meal_rows": meals,
+                "blacklisted": blacklisted,
                 "settlements": settled,
                 "advice": advice,
                 "pairs": pairs,
@@ -100,10 +105,48 @@ def build_community_demo(profile: str, seed: int) -> str:
             },
         )
     return (
-        f"助餐登记 {enrolled} 人，{MONTHS} 个月每日填报 {meals} 行，结算 {settled} 份；"
+        f"助餐登记 {enrolled} 人，{MONTHS} 个月每日填报 {meals} 行，结算 {settled} 份"
+        f"（{blacklisted or '无'}列入黑名单期间停发补贴）；"
         f"养老顾问咨询 {advice} 次；老伙伴结对 {pairs} 对、探访 {visits} 次（上月覆盖率 {coverage}%）；"
         f"适老化改造 {adaptations} 件"
     )
+
+
+def _insert(model: Any, attnames: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many new rows given as tuples of ``attnames`` values: COPY on PostgreSQL
+    (core.bulkload); on SQLite one executemany, without model instances or a huge INSERT
+    statement (where bulk_create spends its time). Auto-now fields get the current time."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        bulk_insert(model, [model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        return
+    stamped = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and f.attname not in attnames
+    ]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    fields = [model._meta.get_field(name) for name in attnames]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, *map(model._meta.get_field, stamped)])
+    placeholders = ", ".join(["%s"] * (len(fields) + len(stamped)))
+    prepared = [
+        (
+            *(
+                f.get_db_prep_save(v, connection)
+                if isinstance(v, datetime.date)
+                else (v.value if isinstance(v, Enum) else v)
+                for f, v in zip(fields, row, strict=True)
+            ),
+            *[now] * len(stamped),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})",
+            prepared,
+        )
 
 
 def _category_of(birth: datetime.date, assisted: str | None, today: datetime.date) -> str:
@@ -124,6 +167,7 @@ def _meals(points: list[Facility], district: str, today: datetime.date, rng: ran
         by_township[point.region_id[:9]].append(point)
     elders = list(
         Person.objects.filter(death_date__isnull=True, birth_date__lte=_years_before(today, 65))
+        .exclude(pk__in=Residency.objects.open().values("person_id"))
         .annotate(home=_home())
         .filter(home__startswith=district)
         .values_list("pk", "home", "birth_date")
@@ -160,36 +204,53 @@ def _daily_counts(points: list[Facility], today: datetime.date, rng: random.Rand
         MealEnrolment.objects.filter(meal_point__in=points).values("meal_point_id", "category").annotate(n=Count("pk"))
     ):
         mix[enrolled["meal_point_id"]][enrolled["category"]] = enrolled["n"]
-    rows: list[MealCount] = []
+    rows: list[list[Any]] = []
     day = first
     while day < today:
         weekend = day.weekday() >= 5
         for point in points:
             cap = point.daily_meal_capacity or 60
-            target = MEALS_PER_DAY * cap / capacity * (0.85 if weekend else 1.03)
+            target = MEALS_PER_DAY * cap / capacity * (0.92 if weekend else 0.98)
             weights = {c: mix[point.pk].get(c, 0) + w / 10 for c, w in _CATEGORY_WEIGHTS.items()}
             total_weight = sum(weights.values())
             for category, weight in weights.items():
                 served = max(0, round(target * weight / total_weight * rng.uniform(0.9, 1.1)))
                 ordered = served + rng.choice([0, 0, 0, 1, 2])
-                rows.append(
-                    MealCount(
-                        meal_point=point,
-                        region_id=point.region_id,
-                        day=day,
-                        category=category,
-                        ordered=ordered,
-                        served=served,
-                    )
-                )
+                rows.append([point.pk, point.region_id, day, category, ordered, served])
         day += datetime.timedelta(days=1)
     # A few busy points take more orders than they can cook on some days (the capacity report shows them).
     busy = {p.pk for p in rng.sample(points, k=min(4, len(points)))}
+    capacities = {p.pk: p.daily_meal_capacity or 60 for p in points}
     for row in rows:
-        if row.meal_point_id in busy and row.category == PersonCategory.AGE_65 and rng.random() < 0.3:
-            row.ordered += row.meal_point.daily_meal_capacity or 60
-    MealCount.objects.bulk_create(rows, batch_size=5000)
+        if row[0] in busy and row[3] == PersonCategory.AGE_65 and rng.random() < 0.3:
+            row[4] += capacities[row[0]]
+    _insert(
+        MealCount,
+        ["meal_point_id", "region_id", "day", "category", "ordered", "served"],
+        [tuple(row) for row in rows],
+    )
     return len(rows)
+
+
+def _blacklist_one(points: list[Facility], today: datetime.date, rng: random.Random, staff: User | None) -> str:
+    """One meal point was on the blacklist for twelve days last month (via the supervision
+    service), so the settlement shows meals served without subsidy."""
+    from eldercare.models import BlacklistEntry
+    from eldercare.services import blacklist_add, blacklist_remove
+
+    if staff is None:
+        return ""
+    candidates = [p for p in points if not BlacklistEntry.objects.filter(facility=p).exists()]
+    if not candidates:
+        return ""
+    point = rng.choice(candidates)
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    listed = last_month + datetime.timedelta(days=9)
+    entry = blacklist_add(facility=point, listed_on=listed, reason="抽查发现虚报助餐餐次", acting_user=staff)
+    blacklist_remove(
+        entry=entry, removed_on=listed + datetime.timedelta(days=12), reason="整改到位，核减虚报餐次", acting_user=staff
+    )
+    return point.name
 
 
 def _settlements(district: str, today: datetime.date) -> int:
@@ -300,7 +361,7 @@ def _peer(district: str, today: datetime.date, rng: random.Random) -> tuple[int,
         pairs.append(PeerPair(volunteer_id=volunteer, target_id=pk, region_id=home, started_on=started, reasons=[]))
     PeerPair.objects.bulk_create(pairs, batch_size=2000)
     pairs = list(PeerPair.objects.filter(region__code__startswith=district))
-    visits = []
+    visits: list[tuple[Any, ...]] = []
     for pair in pairs:
         # About weekly; one pair in twelve misses a month now and then, which the coverage report shows.
         lapse = rng.random() < 0.08
@@ -308,18 +369,18 @@ def _peer(district: str, today: datetime.date, rng: random.Random) -> tuple[int,
         while day < today:
             if not (lapse and day.month == (today.replace(day=1) - datetime.timedelta(days=1)).month):
                 visits.append(
-                    PeerVisit(
-                        pair=pair,
-                        target_id=pair.target_id,
-                        region_id=pair.region_id,
-                        visited_on=day,
-                        mode=rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]),
-                        notes="身体状况良好" if rng.random() < 0.9 else "需关注",
-                        concern="" if rng.random() < 0.97 else "独自在家行动不便，建议申请居家照护",
+                    (
+                        pair.pk,
+                        pair.target_id,
+                        pair.region_id,
+                        day,
+                        rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]).value,
+                        "身体状况良好" if rng.random() < 0.9 else "需关注",
+                        "" if rng.random() < 0.97 else "独自在家行动不便，建议申请居家照护",
                     )
                 )
             day += datetime.timedelta(days=rng.randint(5, 10))
-    PeerVisit.objects.bulk_create(visits, batch_size=5000)
+    _insert(PeerVisit, ["pair_id", "target_id", "region_id", "visited_on", "mode", "notes", "concern"], visits)
     last_end = today.replace(day=1) - datetime.timedelta(days=1)
     report = peer_coverage_by_township(district, last_end.replace(day=1), last_end)
     return len(pairs), len(visits), str(report["share"] or Decimal(0))
@@ -333,6 +394,7 @@ def _adaptations(district: str, today: datetime.date, rng: random.Random, staff:
         return 0
     people = list(
         Person.objects.filter(death_date__isnull=True, birth_date__lte=_years_before(today, 65))
+        .exclude(pk__in=Residency.objects.open().values("person_id"))
         .annotate(home=_home())
         .filter(home__startswith=district)
         .order_by("pk")[:4000]

@@ -70,10 +70,10 @@ def _split(total: int, parts: int, rng: random.Random, low: float = 0.5, high: f
     return values
 
 
-def _uscc(rng: random.Random, kind: str) -> str:
+def _uscc(rng: random.Random, kind: str, county: str) -> str:
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     head = "52" if kind == OperatorKind.SOCIAL_ORG else "91" if kind == OperatorKind.COMPANY else "12"
-    return make_uscc(head + "310151" + "".join(rng.choice(alphabet) for _ in range(9)))
+    return make_uscc(head + county + "".join(rng.choice(alphabet) for _ in range(9)))
 
 
 def build_facilities_demo(profile: str, seed: int) -> str:
@@ -96,6 +96,8 @@ def build_facilities_demo(profile: str, seed: int) -> str:
     if not townships or not villages:
         return "区县没有乡镇或村居，跳过"
     today = datetime.date.today()
+    # The plan's figures are Chongming's; other demo counties get the same scale under their own codes.
+    licence_prefix = {"310151": "沪崇", "310113": "沪宝"}.get(county, "滇禄")
     counters: dict[str, int] = {}
     facilities: list[Facility] = []
 
@@ -111,9 +113,9 @@ def build_facilities_demo(profile: str, seed: int) -> str:
             address=f"{region.name}{rng.randint(1, 300)}号",
             operator_name=f"{region.name}{FacilityKind(kind).label}运营方",
             operator_kind=operator_kind,
-            operator_uscc=_uscc(rng, str(operator_kind)),
+            operator_uscc=_uscc(rng, str(operator_kind), county),
             licence_state=LicenceState.FILED,
-            licence_number=f"沪崇养备{rng.randint(2010, 2020)}{len(facilities) + 1:04d}",
+            licence_number=f"{licence_prefix}养备{rng.randint(2010, 2020)}{len(facilities) + 1:04d}",
             opened_on=OPENED - datetime.timedelta(days=rng.randint(0, 5000)),
             status=FacilityStatus.OPEN,
             floor_area=extra.pop("floor_area", Decimal(rng.randint(60, 400))),
@@ -256,24 +258,24 @@ def _build_beds(institutions: list[Facility], elder_homes: list[Facility], rng: 
 
 
 def _admit_residents(county: str, today: datetime.date, rng: random.Random) -> int:
-    """Admit elderly people of the county to about 70% of the beds, in bulk (one INSERT batch)."""
+    """Admit people aged 70+ of the county (two in three of them, at most 70% of the beds), in bulk."""
     beds = list(
         Bed.objects.filter(facility__region__code__startswith=county, is_active=True)
-        .exclude(residencies__discharged_on__isnull=True)
+        .exclude(pk__in=Residency.objects.filter(discharged_on__isnull=True).values("bed_id"))
         .values_list("pk", flat=True)
         .order_by("pk")
     )
     already = Residency.objects.filter(discharged_on__isnull=True).values("person_id")
     elderly = list(
         Person.objects.filter(
-            hukou_region__code__startswith=county, death_date__isnull=True, birth_date__lte=years_ago(75, today)
+            hukou_region__code__startswith=county, death_date__isnull=True, birth_date__lte=years_ago(70, today)
         )
         .exclude(pk__in=already)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     rng.shuffle(beds)
-    count = min(int(len(beds) * 0.7), len(elderly) // 2)
+    count = min(int(len(beds) * 0.7), len(elderly) * 2 // 3)
     chosen = rng.sample(elderly, count) if count else []
     Residency.objects.bulk_create(
         [

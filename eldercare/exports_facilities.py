@@ -11,7 +11,7 @@ from core.audit import audit_in_own_transaction
 from core.models import User
 from core.selectors import region_label
 from core.sheets import Column, write_workbook
-from eldercare.models import Caregiver, Facility, Inspection
+from eldercare.models import Caregiver, Facility, Inspection, Residency
 
 FACILITY_COLUMNS = [
     Column("number", "设施编号"),
@@ -170,3 +170,119 @@ def inspection_workbook(queryset: QuerySet[Inspection]) -> bytes:
         for i in queryset
     ]
     return write_workbook([("监督检查", INSPECTION_COLUMNS, rows)])
+
+
+RESIDENCY_COLUMNS = [
+    Column("name", "姓名", width=12),
+    Column("sex", "性别", width=6),
+    Column("birth_date", "出生日期", width=12),
+    Column("facility", "设施", width=28),
+    Column("region", "所在区划", width=24),
+    Column("bed", "床位号", width=10),
+    Column("bed_kind", "床位类型", width=12),
+    Column("admitted_on", "入住日期", width=12),
+    Column("discharged_on", "退住日期", width=12),
+    Column("reason", "退住原因", width=12),
+]
+
+
+def residency_workbook(user: User, queryset: QuerySet[Residency]) -> bytes:
+    rows = [
+        [
+            r.person.name,
+            r.person.get_sex_display(),
+            _d(r.person.birth_date),
+            r.bed.facility.name,
+            region_label(r.bed.facility.region_id),
+            r.bed.number,
+            r.bed.get_kind_display(),
+            _d(r.admitted_on),
+            _d(r.discharged_on),
+            r.get_discharge_reason_display(),
+        ]
+        for r in queryset.iterator(chunk_size=2000)
+    ]
+    audit_in_own_transaction(
+        action="eldercare.residency.export",
+        actor=user,
+        object_type="eldercare.residency",
+        object_repr=f"导出入住老人名单 {len(rows)} 条",
+        changes={"rows": len(rows)},
+    )
+    return write_workbook([("入住老人", RESIDENCY_COLUMNS, rows)])
+
+
+COVERAGE_COLUMNS = [
+    Column("rule", "标准", width=36),
+    Column("region", "区划", width=24),
+    Column("code", "区划代码", width=14),
+    Column("actual", "现有", width=10),
+    Column("required", "应有", width=10),
+    Column("gap", "缺口", width=10),
+    Column("basis", "人口基数", width=10),
+    Column("source", "依据", width=60),
+]
+
+
+def coverage_workbook(rules: Iterable[Any]) -> bytes:
+    """The shortfalls of every coverage rule, one row per region that falls short."""
+    rows = [
+        [
+            rule.title,
+            row.name,
+            row.code,
+            float(row.actual),
+            float(row.required),
+            float(row.gap),
+            row.basis if row.basis is not None else "",
+            rule.source,
+        ]
+        for rule in rules
+        for row in rule.shortfalls
+    ]
+    return write_workbook([("未达标区划", COVERAGE_COLUMNS, rows)])
+
+
+CREDIT_COLUMNS = [
+    Column("facility", "设施", width=28),
+    Column("region", "所在区划", width=24),
+    Column("score", "信用分", width=8),
+    Column("minor", "一般问题", width=8),
+    Column("major", "较重问题", width=8),
+    Column("serious", "严重问题", width=8),
+    Column("overdue", "逾期", width=8),
+    Column("blacklisted", "黑名单", width=8),
+]
+BLACKLIST_COLUMNS = [
+    Column("facility", "设施", width=28),
+    Column("listed_on", "列入日期", width=12),
+    Column("reason", "列入原因", width=40),
+    Column("removed_on", "移出日期", width=12),
+    Column("removal_reason", "移出原因", width=40),
+]
+
+
+def credit_workbook(rows: Iterable[dict[str, Any]], entries: Iterable[Any]) -> bytes:
+    return write_workbook(
+        [
+            (
+                "信用分",
+                CREDIT_COLUMNS,
+                (
+                    [
+                        r["facility"].name,
+                        r["region"],
+                        float(r.get("score", 0)),
+                        *(r.get("findings", {}).get(k, 0) for k in ("minor", "major", "serious", "overdue")),
+                        "是" if r.get("blacklisted") else "否",
+                    ]
+                    for r in rows
+                ),
+            ),
+            (
+                "黑名单",
+                BLACKLIST_COLUMNS,
+                ([e.facility.name, _d(e.listed_on), e.reason, _d(e.removed_on), e.removal_reason] for e in entries),
+            ),
+        ]
+    )

@@ -57,6 +57,12 @@ class BedAddForm(forms.Form):
     number_prefix = forms.CharField(label="床位号前缀", max_length=8, required=False, help_text="如 A 楼填 A-")
 
 
+class BedEditForm(forms.Form):
+    kind = forms.ChoiceField(label="床位类型", choices=BedKind.choices)
+    is_basic = forms.BooleanField(label="保基本", required=False)
+    is_active = forms.BooleanField(label="在用", required=False)
+
+
 class AdmitForm(forms.Form):
     id_number = forms.CharField(label="老人身份证号", max_length=18)
     bed = forms.ChoiceField(label="床位")
@@ -75,9 +81,17 @@ class DischargeForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_bed = forms.IntegerField(label="目标床位ID")
+    to_bed = forms.IntegerField(label="目标床位", required=False)
+    other_bed = forms.IntegerField(label="其他机构床位ID", required=False)
     transferred_on = forms.DateField(label="转床日期", widget=DATE)
     note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["to_bed"] = data.get("other_bed") or data.get("to_bed")
+        if not data["to_bed"]:
+            raise forms.ValidationError("请选择目标床位")
+        return data
 
 
 class CaregiverForm(forms.Form):

@@ -52,7 +52,7 @@ class MealEnrolmentForm(forms.Form):
         label="补贴类别",
         required=False,
         choices=[("", "自动认定（特困/低保/年龄）"), *PersonCategory.choices],
-        help_text="留空时按社会救助在保情况和年龄自动认定",
+        help_text="留空时按社会救助在保情况和年龄自动认定；指定其他类别须在备注中说明依据",
     )
     note = forms.CharField(label="备注", max_length=200, required=False)
 

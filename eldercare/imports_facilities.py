@@ -45,6 +45,7 @@ FACILITY_COLUMNS = [
     Column("kind", "类型", required=True, help="、".join(FacilityKind.labels)),
     Column("region", "区划代码", required=True, help="9位乡镇/街道或12位村居代码"),
     Column("ownership", "性质", help="养老机构填：" + "、".join(Ownership.labels)),
+    Column("parent", "所属中心编号", help="社区综合为老服务中心分中心填所属中心的设施编号"),
     Column("address", "地址", width=30),
     Column("operator_name", "运营主体", width=24),
     Column("operator_kind", "运营主体类型", help="、".join(OperatorKind.labels)),
@@ -124,6 +125,9 @@ def facility_plan(file: Any, user: User) -> Plan:
     plan = Plan(total=len(sheet.rows), errors=list(read_errors))
     bad_rows = {e.row for e in read_errors}
     regions = {r.code: r for r in Region.objects.filter(code__in={rec["region"] for _, rec in sheet.rows})}
+    parents = {
+        f.number: f for f in Facility.objects.filter(number__in={rec["parent"].strip() for _, rec in sheet.rows})
+    }
     seen: set[str] = set()
     for row, rec in sheet.rows:
         problems: list[str] = []
@@ -150,6 +154,7 @@ def facility_plan(file: Any, user: User) -> Plan:
             kind=kind,
             region=region,
             ownership=_by_label(Ownership.choices, rec["ownership"], "性质", problems),
+            parent=parents.get(rec["parent"].strip()),
             address=rec["address"],
             operator_name=rec["operator_name"],
             operator_kind=_by_label(OperatorKind.choices, rec["operator_kind"], "运营主体类型", problems),
@@ -164,6 +169,8 @@ def facility_plan(file: Any, user: User) -> Plan:
             phone=rec["phone"],
             number=rec["number"].strip(),
         )
+        if rec["parent"].strip() and data.parent is None:
+            problems.append(f"所属中心编号“{rec['parent']}”不存在")
         for message in problems:
             plan.errors.append(RowError(row, "", message))
         errors = services.facility_validate(data)
@@ -201,6 +208,10 @@ def _unchanged(facility: Facility, data: services.FacilityData) -> bool:
     )
 
 
+def rec_has_parent(data: services.FacilityData) -> bool:
+    return data.parent is not None
+
+
 def facility_commit(plan: Plan, user: User, on_progress: Callable[[int], None]) -> dict[str, int]:
     created = updated = unchanged = 0
     for done, (_, (data, existing)) in enumerate(plan.valid, start=1):
@@ -208,7 +219,8 @@ def facility_commit(plan: Plan, user: User, on_progress: Callable[[int], None]) 
             services.facility_create(data=data, acting_user=user)
             created += 1
         else:
-            data.parent = existing.parent
+            if not rec_has_parent(data):
+                data.parent = existing.parent
             if _unchanged(existing, data):
                 unchanged += 1
             else:
@@ -314,6 +326,7 @@ SPECS = {
                 "养老机构",
                 "310151101",
                 "公办公营",
+                "",
                 "城桥镇人民路1号",
                 "崇明区城桥镇敬老院",
                 "机关/事业单位",

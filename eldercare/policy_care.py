@@ -373,19 +373,50 @@ def care_entitlement(grade: int, region_code: str, on: datetime.date, continuous
     ``continuous_months``: completed months of continuous home care so far (for the 5–6 bonus:
     more than 1 and up to 6 → the first tier, more than 6 → the second).
     """
-    min_grade = int(policy_decimal(LTCI_MIN_GRADE, region_code, on))
-    eligible = min_grade <= grade <= 6
-    hours_table = policy_table(HOMECARE_HOURS, region_code, on)
+    tables = {code: policy_table(code, region_code, on) for code in ENTITLEMENT_PARAMETERS}
+    return entitlement_from(grade, tables, continuous_months)
+
+
+ENTITLEMENT_PARAMETERS = (LTCI_MIN_GRADE, HOMECARE_HOURS, FUND_SHARE, CONTINUOUS_BONUS)
+
+
+def entitlement_from(grade: int, tables: dict[str, Any], continuous_months: int = 0) -> CareEntitlement:
+    """The entitlement from the parameter values (``ENTITLEMENT_PARAMETERS``) already read."""
+    eligible = int(Decimal(str(tables[LTCI_MIN_GRADE]))) <= grade <= 6
+    hours_table = tables[HOMECARE_HOURS]
     weekly = Decimal(str(hours_table.get(str(grade), "0"))) if eligible else Decimal("0")
-    share = policy_decimal(FUND_SHARE, region_code, on) if eligible else Decimal("0")
+    share = Decimal(str(tables[FUND_SHARE])) if eligible else Decimal("0")
     bonus_hours = bonus_cash = Decimal("0")
-    bonus = policy_table(CONTINUOUS_BONUS, region_code, on)
+    bonus = tables[CONTINUOUS_BONUS]
     if eligible and grade in bonus["grades"]:
         for tier in sorted(bonus["tiers"], key=lambda t: t["over_months"]):
             if continuous_months > tier["over_months"]:
                 bonus_hours = Decimal(str(tier["hours_per_month"]))
                 bonus_cash = Decimal(str(tier["cash_per_month"]))
     return CareEntitlement(grade, weekly, share, eligible, bonus_hours, bonus_cash.quantize(Decimal("0.01")))
+
+
+def policy_values_for(code: str, region_codes: set[str], on: datetime.date) -> dict[str, Any]:
+    """The value in force for each of many regions in one query (same rule as ``policy_value``:
+    the nearest region up the tree, then the latest effective date)."""
+    from core.models import PolicyParameter
+    from core.models.regions import ancestor_codes
+
+    ancestors = {a for r in region_codes for a in ancestor_codes(r)}
+    latest: dict[str, Any] = {}
+    for region, value in (
+        PolicyParameter.objects.filter(code=code, region_id__in=ancestors, effective_from__lte=on)
+        .order_by("region_id", "-effective_from")
+        .values_list("region_id", "value")
+    ):
+        latest.setdefault(region, value)
+    result = {}
+    for region_code in region_codes:
+        for ancestor in reversed(ancestor_codes(region_code)):
+            if ancestor in latest:
+                result[region_code] = latest[ancestor]
+                break
+    return result
 
 
 def basic_bed_eligible(

@@ -14,7 +14,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Substr
 
 from core.filtersets import years_ago
-from core.models import Person, Region
+from core.models import Person, PolicyParameter, Region
+from core.models.regions import ancestor_codes
 from core.policy import MissingPolicyParameter, policy_decimal, policy_table, policy_value
 from core.scoping import grant_prefixes
 from core.selectors import region_label
@@ -108,6 +109,35 @@ def annotate_occupancy(queryset: QuerySet[Facility], on: datetime.date | None = 
             distinct=True,
         ),
     )
+
+
+def attach_bed_figures(facilities: list[Facility], on: datetime.date | None = None) -> list[Facility]:
+    """Set bed_total, bed_nursing, bed_dementia and occupied on a page of facilities (two grouped
+    queries for the page, instead of aggregating every facility before paginating)."""
+    on = on or datetime.date.today()
+    ids = [f.pk for f in facilities]
+    beds: dict[int, dict[str, int]] = {}
+    for facility_id, kind, n in (
+        Bed.objects.filter(facility_id__in=ids, is_active=True)
+        .values("facility_id", "kind")
+        .annotate(n=Count("id"))
+        .values_list("facility_id", "kind", "n")
+    ):
+        beds.setdefault(facility_id, {})[kind] = n
+    occupied = dict(
+        Residency.objects.on(on)
+        .filter(bed__facility_id__in=ids)
+        .values("bed__facility_id")
+        .annotate(n=Count("id"))
+        .values_list("bed__facility_id", "n")
+    )
+    for f in facilities:
+        counts = beds.get(f.pk, {})
+        f.bed_total = sum(counts.values())  # type: ignore[attr-defined]
+        f.bed_nursing = counts.get(BedKind.NURSING, 0)  # type: ignore[attr-defined]
+        f.bed_dementia = counts.get(BedKind.DEMENTIA, 0)  # type: ignore[attr-defined]
+        f.occupied = occupied.get(f.pk, 0)  # type: ignore[attr-defined]
+    return facilities
 
 
 def beds_by_township(prefixes: Iterable[str], on: datetime.date) -> list[dict[str, Any]]:
@@ -263,19 +293,32 @@ def _population(
     return _counts_by(people, path, TOWNSHIP_LEN), _counts_by(people, path, VILLAGE_LEN)
 
 
-def _parameter(rule: CoverageRule, region_code: str, on: datetime.date) -> Decimal | None:
-    try:
-        return policy_decimal(rule.parameter, region_code, on)
-    except MissingPolicyParameter:
+def _parameter_lookup(code: str, on: datetime.date) -> Any:
+    """policy_decimal for many regions with one query: the value in force on the day at the
+    nearest region up the tree (the same rule as core.policy.policy_value)."""
+    latest: dict[str, tuple[datetime.date, Any]] = {}
+    for region_id, effective_from, value in PolicyParameter.objects.filter(
+        code=code, effective_from__lte=on
+    ).values_list("region_id", "effective_from", "value"):
+        if region_id not in latest or effective_from > latest[region_id][0]:
+            latest[region_id] = (effective_from, value)
+
+    def lookup(region_code: str) -> Decimal | None:
+        for ancestor in reversed(ancestor_codes(region_code)):
+            if ancestor in latest:
+                return Decimal(str(latest[ancestor][1]))
         return None
+
+    return lookup
 
 
 def coverage_report(prefix: str, on: datetime.date) -> list[CoverageRule]:
     """Every coverage rule of the plan for the regions under ``prefix`` (a county or a township),
     each row the region's actual figure against the threshold in force, shortfalls listed."""
-    townships = _regions(prefix[:TOWNSHIP_LEN] if len(prefix) >= TOWNSHIP_LEN else prefix, TOWNSHIP_LEN)
+    # A village user sees the village-level rule for their own village only.
+    townships = _regions(prefix, TOWNSHIP_LEN) if len(prefix) <= TOWNSHIP_LEN else []
     villages = _regions(prefix, VILLAGE_LEN)
-    facilities = facilities_in(prefix[:TOWNSHIP_LEN] if len(prefix) > TOWNSHIP_LEN else prefix, on)
+    facilities = facilities_in(prefix, on)
     rules: list[CoverageRule] = []
 
     def rule(code: str, title: str, level: str, unit: str, parameter: str) -> CoverageRule:
@@ -301,8 +344,9 @@ def coverage_report(prefix: str, on: datetime.date) -> list[CoverageRule]:
         basis: dict[str, int] | None = None,
         per: int = 1,
     ) -> None:
+        lookup = _parameter_lookup(r.parameter, on)
         for code, name in regions:
-            threshold = _parameter(r, code, on)
+            threshold = lookup(code)
             if threshold is None:
                 continue
             value = Decimal(actual.get(code) or 0)
@@ -418,6 +462,8 @@ def coverage_report(prefix: str, on: datetime.date) -> list[CoverageRule]:
         elderly,
         1000,
     )
+    if len(prefix) > TOWNSHIP_LEN:
+        return [r for r in rules if r.level == "village"]
     return rules
 
 

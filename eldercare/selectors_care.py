@@ -30,7 +30,16 @@ from core.selectors import home_region
 from eldercare.choices_care import ApplicationStatus, CareGrade, HomeCareService, VisitStatus
 from eldercare.models import Bed, BedApplication, CareAssessment, HomeCareOrder, HomeCareVisit
 from eldercare.permissions_care import CarePerm
-from eldercare.policy_care import NOTICE_DAYS, WAITLIST_PRIORITY, add_years, care_entitlement, month_end
+from eldercare.policy_care import (
+    ENTITLEMENT_PARAMETERS,
+    NOTICE_DAYS,
+    WAITLIST_PRIORITY,
+    add_years,
+    care_entitlement,
+    entitlement_from,
+    month_end,
+    policy_values_for,
+)
 
 TENTH = Decimal("0.1")
 POINTS = DecimalField(max_digits=8, decimal_places=1)
@@ -173,9 +182,10 @@ def months_between(first: datetime.date, day: datetime.date) -> int:
     return max(0, months)
 
 
-def entitled_hours(order: HomeCareOrder, month: datetime.date) -> Decimal:
+def entitled_hours(order: HomeCareOrder, month: datetime.date, tables: dict[str, Any] | None = None) -> Decimal:
     """Hours the order entitles to in a month: home care = weekly hours × days active / 7
-    (plus the 5–6 continuous-care bonus hours); respite = the yearly cap spread over 12 months."""
+    (plus the 5–6 continuous-care bonus hours); respite = the yearly cap spread over 12 months.
+    ``tables``: the entitlement parameters for the order's region, when already read."""
     first = month.replace(day=1)
     last = month_end(first)
     start = max(first, order.starts_on)
@@ -186,8 +196,22 @@ def entitled_hours(order: HomeCareOrder, month: datetime.date) -> Decimal:
     if order.service == HomeCareService.RESPITE:
         return (order.yearly_hours / 12).quantize(TENTH, rounding=ROUND_HALF_UP)
     hours = order.weekly_hours * days / 7
-    bonus = care_entitlement(order.grade, order.region_id, first, months_between(order.starts_on, last))
+    months = months_between(order.starts_on, last)
+    if tables is None:
+        bonus = care_entitlement(order.grade, order.region_id, first, months)
+    else:
+        bonus = entitlement_from(order.grade, tables, months)
     return (hours + bonus.bonus_hours_per_month).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _entitlement_tables(regions: set[str], on: datetime.date) -> dict[str, dict[str, Any]]:
+    """The entitlement parameters of many regions: one query per parameter, not per order."""
+    values = {code: policy_values_for(code, regions, on) for code in ENTITLEMENT_PARAMETERS}
+    return {
+        r: {code: values[code][r] for code in ENTITLEMENT_PARAMETERS}
+        for r in regions
+        if all(r in values[c] for c in ENTITLEMENT_PARAMETERS)
+    }
 
 
 def homecare_month_report(orders: QuerySet[HomeCareOrder], month: datetime.date) -> list[MonthRow]:
@@ -204,16 +228,18 @@ def homecare_month_report(orders: QuerySet[HomeCareOrder], month: datetime.date)
         done=Count("visits", filter=in_month & Q(visits__status=VisitStatus.DONE)),
         missed=Count("visits", filter=in_month & Q(visits__status=VisitStatus.MISSED)),
     ).select_related("person", "region")
+    annotated: list[Any] = list(rows.order_by("region_id", "number"))
+    tables = _entitlement_tables({o.region_id for o in annotated}, first)
     return [
         MonthRow(
             order=o,
-            entitled_hours=entitled_hours(o, first),
+            entitled_hours=entitled_hours(o, first, tables.get(o.region_id)),
             scheduled_hours=(Decimal(o.scheduled_min) / 60).quantize(TENTH, rounding=ROUND_HALF_UP),
             delivered_hours=(Decimal(o.delivered_min) / 60).quantize(TENTH, rounding=ROUND_HALF_UP),
             visits_done=o.done,
             visits_missed=o.missed,
         )
-        for o in rows.order_by("region_id", "number")
+        for o in annotated
     ]
 
 

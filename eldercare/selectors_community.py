@@ -26,7 +26,7 @@ from core.policy import MissingPolicyParameter, policy_decimal
 from core.scoping import grant_prefixes
 from core.selectors import region_label
 from eldercare.choices_community import PeerReason, PersonCategory
-from eldercare.models import ChildlessRecord, Facility, MealCount, PeerPair, PeerVisit
+from eldercare.models import ChildlessRecord, Facility, MealCount, PeerPair, PeerVisit, Residency
 from eldercare.permissions_community import CommunityPerm
 from eldercare.policy_community import PEER_TARGET_MIN_AGE, PEER_VERY_OLD_AGE
 
@@ -61,8 +61,8 @@ def peer_age_limits(region_code: str, on: datetime.date) -> tuple[int, int]:
 
 
 def peer_targets(region_code: str, on: datetime.date, user: User | None = None) -> QuerySet[Any]:
-    """The 老伙伴计划 target group on a date, set-based: living people of the region aged at least
-    the minimum age who live alone (a household of one), are very old (age ≥ parameter) or are
+    """The 老伙伴计划 target group on a date, set-based: living people of the region, not resident
+    in an institution, aged at least the minimum age who live alone (a household of one), are very old (age ≥ parameter) or are
     recorded as childless. Annotated with ``home`` (village), ``township``, ``living_alone``,
     ``very_old`` and ``childless``."""
     min_age, very_old_age = peer_age_limits(region_code, on)
@@ -79,6 +79,8 @@ def peer_targets(region_code: str, on: datetime.date, user: User | None = None) 
         Person.objects.filter(death_date__isnull=True, birth_date__lte=oldest_min)
         .annotate(home=_home())
         .filter(home__startswith=region_code)
+        # The programme is for older people living at home: residents of an institution are not in it.
+        .exclude(Exists(Residency.objects.on(on).filter(person_id=OuterRef("pk"))))
         .filter(_scope_q(user, CommunityPerm.VIEW, "home"))
         .annotate(
             household_size=household_size,
@@ -98,6 +100,8 @@ def peer_target_reasons(person: Person, on: datetime.date) -> list[str]:
     except MissingPolicyParameter:
         return []
     if person.death_date is not None or person.birth_date > years_before(on, min_age):
+        return []
+    if Residency.objects.on(on).filter(person=person).exists():
         return []
     reasons = []
     membership = HouseholdMember.objects.filter(person=person).values_list("household_id", flat=True).first()
@@ -261,3 +265,31 @@ def meal_enrolment_counts(user: User) -> dict[int, dict[str, int]]:
     for row in rows:
         result[row["meal_point_id"]][row["category"]] = row["n"]
     return result
+
+
+# ------------------------------------------------------------------ live data items for the plans app
+
+
+def _month_of(on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return on.replace(day=1), on
+
+
+def data_peer_visit_coverage(prefix: str, on: datetime.date) -> dict[str, Any]:
+    """老伙伴计划 coverage in the month up to ``on``: {targets, visited, rate (percent)}."""
+    start, end = _month_of(on)
+    report = peer_coverage_by_township(prefix, start, end)
+    return {"targets": report["targets"], "visited": report["visited"], "rate": report["share"]}
+
+
+def data_meals_served_per_day(prefix: str, on: datetime.date) -> Decimal | None:
+    """Meals served a day on average over the reported days of the month up to ``on``."""
+    start, end = _month_of(on)
+    per_day = list(
+        MealCount.objects.filter(region__code__startswith=prefix, day__gte=start, day__lte=end)
+        .values("day")
+        .annotate(served=Sum("served"))
+        .values_list("served", flat=True)
+    )
+    if not per_day:
+        return None
+    return (Decimal(sum(per_day)) / len(per_day)).quantize(Decimal("0.1"))

@@ -185,18 +185,22 @@ def facility_create(*, data: FacilityData, acting_user: User | None) -> Facility
         errors.setdefault("number", []).append("设施编号已存在")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        facility = Facility(number=data.number or _next_number(data.kind, data.region))
-        for f in FACILITY_FIELDS:
-            setattr(facility, f, getattr(data, f))
-        facility.save(force_insert=True)
-        audit_record(
-            action="eldercare.facility.create",
-            actor=acting_user,
-            obj=facility,
-            region_code=facility.region_id,
-            changes={"after": _facility_view(facility)},
-        )
+    try:
+        with transaction.atomic():
+            facility = Facility(number=data.number or _next_number(data.kind, data.region))
+            for f in FACILITY_FIELDS:
+                setattr(facility, f, getattr(data, f))
+            facility.save(force_insert=True)
+            audit_record(
+                action="eldercare.facility.create",
+                actor=acting_user,
+                obj=facility,
+                region_code=facility.region_id,
+                changes={"after": _facility_view(facility)},
+            )
+    except IntegrityError:
+        # Two registrations in the same township took the same next number at the same moment.
+        raise ValidationError({"number": ["设施编号冲突，请重新提交"]}) from None
     return facility
 
 
@@ -208,6 +212,11 @@ def facility_update(*, facility: Facility, data: FacilityData, acting_user: User
     errors = facility_validate(data)
     if data.kind != facility.kind and facility.beds.exists() and data.kind not in BED_HOLDING_KINDS:
         errors.setdefault("kind", []).append("该设施有床位，不能改为不设床位的类型")
+    if (
+        data.status == FacilityStatus.CLOSED
+        and Residency.objects.filter(bed__facility=facility, discharged_on__isnull=True).exists()
+    ):
+        errors.setdefault("status", []).append("该设施仍有在住老人，须先办理退住或转床才能关闭")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -241,6 +250,22 @@ def facility_staff_add(*, facility: Facility, user: User, acting_user: User) -> 
                 changes={"user": user.get_username(), "facility": facility.pk},
             )
     return link
+
+
+def facility_staff_remove(*, link: FacilityStaff, acting_user: User) -> None:
+    """The user no longer works for the facility: the portal stops showing it at once."""
+    facility = link.facility
+    if not has_perm(acting_user, FacilityPerm.CHANGE_FACILITY, facility.region_id):
+        raise ValidationError({"facility": ["您无权为该设施授权工作人员"]})
+    with transaction.atomic():
+        audit_record(
+            action="eldercare.facility_staff.remove",
+            actor=acting_user,
+            obj=link,
+            region_code=facility.region_id,
+            changes={"user": link.user.get_username(), "facility": facility.pk},
+        )
+        link.delete()
 
 
 # ---------------------------------------------------------------- beds
@@ -573,6 +598,24 @@ def inspector_create(
     return inspector
 
 
+def inspector_set_active(*, inspector: Inspector, is_active: bool, acting_user: User) -> Inspector:
+    """Take an inspector out of the pool (transferred, retired) or back in; draws use the active pool."""
+    _require_supervision(acting_user, inspector.region_id)
+    if inspector.is_active == is_active:
+        return inspector
+    with transaction.atomic():
+        inspector.is_active = is_active
+        inspector.save(update_fields=["is_active"])
+        audit_record(
+            action="eldercare.inspector.activate" if is_active else "eldercare.inspector.deactivate",
+            actor=acting_user,
+            obj=inspector,
+            region_code=inspector.region_id,
+            changes={"is_active": is_active},
+        )
+    return inspector
+
+
 def draw_selection(
     candidate_facility_ids: Iterable[int],
     candidate_inspector_ids: Iterable[int],
@@ -775,16 +818,19 @@ def finding_rectify(*, finding: Finding, rectified_on: datetime.date, follow_up:
     return finding
 
 
-def findings_mark_overdue(*, on: datetime.date) -> int:
-    """Set-based: open findings past their deadline become overdue (daily job)."""
+def findings_mark_overdue(*, on: datetime.date, region_code: str = "") -> int:
+    """Set-based: open findings past their deadline become overdue (daily job), in a region."""
     with transaction.atomic():
-        count = Finding.objects.filter(status=FindingStatus.OPEN, deadline__lt=on).update(status=FindingStatus.OVERDUE)
+        count = Finding.objects.filter(
+            status=FindingStatus.OPEN, deadline__lt=on, inspection__facility__region__code__startswith=region_code
+        ).update(status=FindingStatus.OVERDUE)
         if count:
             audit_record(
                 action="eldercare.finding.overdue",
                 actor=None,
                 object_type="eldercare.finding",
                 object_repr=f"{count} 个问题逾期",
+                region_code=region_code,
                 changes={"on": on, "count": count},
             )
     return count

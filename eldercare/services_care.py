@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.models import Person, Region, User
 from core.policy import MissingPolicyParameter, policy_decimal
-from core.scoping import has_perm
+from core.scoping import has_perm, region_filter
 from eldercare.choices import BedKind
 from eldercare.choices_care import (
     AllowanceScheme,
@@ -235,6 +235,12 @@ def bed_application_create(
 ) -> BedApplication:
     region = _person_region(person)
     _require(acting_user, CarePerm.MANAGE_WAITLIST, region)
+    # 特困/低保 as social assistance has them on the day (its live cases), besides what was declared.
+    from eldercare.services_community import assistance_categories
+
+    assisted = assistance_categories([person.pk], applied_on).get(person.pk)
+    extreme_poverty = extreme_poverty or assisted == "extreme_poverty"
+    dibao = dibao or assisted == "dibao"
     errors: dict[str, list[str]] = {}
     if person.death_date:
         errors["person"] = ["该人员已死亡"]
@@ -450,9 +456,13 @@ def bed_offer_decline(*, offer: BedOffer, on: datetime.date, reason: str, acting
 
 
 def bed_offers_expire(*, on: datetime.date, acting_user: User | None = None) -> int:
-    """Offers past their reply date count as declined (run daily, or before building the queue)."""
+    """Offers past their reply date count as declined (``manage.py expire_bed_offers`` daily, or
+    a user for the applications in their scope)."""
+    due = BedOffer.objects.filter(status=OfferStatus.PENDING, expires_on__lt=on).select_related("application")
+    if acting_user is not None:
+        due = due.filter(region_filter(acting_user, CarePerm.MANAGE_WAITLIST, "application__region__code"))
     expired = 0
-    for offer in BedOffer.objects.filter(status=OfferStatus.PENDING, expires_on__lt=on).select_related("application"):
+    for offer in due:
         with transaction.atomic():
             offer.status = OfferStatus.EXPIRED
             offer.responded_on = on
@@ -569,6 +579,30 @@ def homecare_order_close(*, order: HomeCareOrder, ends_on: datetime.date, acting
     return order
 
 
+def _entitlement_left(order: HomeCareOrder, day: datetime.date, minutes: int) -> dict[str, list[str]]:
+    """Visits may not be booked beyond the entitlement: home care within the month's hours of
+    the order, respite within the person's yearly hours (both from policy parameters)."""
+    from eldercare.selectors_care import entitled_hours
+
+    booked = HomeCareVisit.objects.exclude(status__in=[VisitStatus.CANCELLED, VisitStatus.MISSED])
+    if order.service == HomeCareService.RESPITE:
+        booked = booked.filter(
+            order__person_id=order.person_id, order__service=HomeCareService.RESPITE, scheduled_start__year=day.year
+        )
+        cap, period = order.yearly_hours, f"{day.year} 年"
+    else:
+        booked = booked.filter(order=order, scheduled_start__year=day.year, scheduled_start__month=day.month)
+        cap, period = entitled_hours(order, day), f"{day:%Y年%m月}"
+    used = sum(booked.values_list("scheduled_minutes", flat=True))
+    if used + minutes > cap * 60:
+        return {
+            "minutes": [
+                f"超出{period}的服务时数：应享 {cap} 小时，已排 {Decimal(used) / 60:.1f} 小时，本次 {minutes} 分钟"
+            ]
+        }
+    return {}
+
+
 def homecare_visit_schedule(
     *,
     order: HomeCareOrder,
@@ -590,6 +624,8 @@ def homecare_visit_schedule(
     name = (caregiver_name or (caregiver.person.name if caregiver else "")).strip()
     if not name:
         errors["caregiver_name"] = ["请填写护理员"]
+    if not errors:
+        errors.update(_entitlement_left(order, day, minutes))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

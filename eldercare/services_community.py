@@ -44,6 +44,7 @@ from eldercare.models import (
     MealSettlementLine,
     PeerPair,
     PeerVisit,
+    Residency,
 )
 from eldercare.permissions_community import CommunityPerm
 from eldercare.policy_community import (
@@ -166,7 +167,16 @@ def meal_enrolment_create(
         raise ValidationError({"category": ["补贴类别无效"]})
     if MealEnrolment.objects.filter(person=person, ended_on__isnull=True).exists():
         raise ValidationError({"person": ["该老人已在助餐点登记，请先终止原登记"]})
-    category = category or person_category(person, enrolled_on)
+    if Residency.objects.on(enrolled_on).filter(person=person).exists():
+        raise ValidationError({"person": ["该老人正入住养老机构，由机构供餐，不能登记社区助餐"]})
+    derived = person_category(person, enrolled_on)
+    if category and category != derived and not note.strip():
+        # A category other than the derived one changes the subsidy: say why (e.g. 低保 approved
+        # elsewhere and not yet in the assistance roll).
+        raise ValidationError(
+            {"note": [f"认定的补贴类别为“{PersonCategory(derived).label}”，手动指定其他类别须在备注中说明依据"]}
+        )
+    category = category or derived
     enrolment = MealEnrolment.objects.create(
         person=person,
         meal_point=meal_point,
@@ -181,7 +191,7 @@ def meal_enrolment_create(
         actor=acting_user,
         obj=enrolment,
         region_code=meal_point.region_id,
-        changes={"person": person.pk, "meal_point": meal_point.pk, "category": category},
+        changes={"person": person.pk, "meal_point": meal_point.pk, "category": category, "derived": derived},
     )
     return enrolment
 
@@ -290,7 +300,7 @@ def meal_counts_save(
         object_type="eldercare.mealcount",
         object_id=day.isoformat(),
         object_repr=f"{day:%Y-%m-%d} 助餐填报（{len(points)} 个助餐点）",
-        region_code=_common_prefix([p.region_id for p in points.values()]),
+        region_code=common_region_prefix([p.region_id for p in points.values()]),
         changes={
             "day": day.isoformat(),
             "source": source,
@@ -300,7 +310,8 @@ def meal_counts_save(
     return {"rows": len(rows), "points": len(points), "over_capacity": over_capacity}
 
 
-def _common_prefix(codes: list[str]) -> str:
+def common_region_prefix(codes: list[str]) -> str:
+    """The code of the nearest region containing all of ``codes`` ("" when none)."""
     if not codes:
         return ""
     prefix = codes[0]
@@ -383,7 +394,7 @@ def meal_counts_import(
         object_type="eldercare.mealcount",
         object_id=f"{days[0]}~{days[-1]}" if days else "",
         object_repr=f"助餐填报导入 {len(rows)} 行",
-        region_code=_common_prefix([r.region_id for r in rows.values()]),
+        region_code=common_region_prefix([r.region_id for r in rows.values()]),
         changes={"rows": len(rows), "points": len({k[0] for k in rows}), "days": [d.isoformat() for d in days[:62]]},
     )
     return {"rows": len(rows), "points": len({k[0] for k in rows}), "days": len(days)}, []
@@ -692,6 +703,49 @@ def peer_visit_create(
     return visit
 
 
+@transaction.atomic
+def community_person_died(*, person: Person, death_date: datetime.date, acting_user: User | None) -> dict[str, int]:
+    """A death recorded in the registry ends the person's meal enrolment and peer pairs (as target
+    or volunteer) on the day of death, and withdraws a home adaptation not yet completed."""
+    ended = {"enrolments": 0, "pairs": 0, "adaptations": 0}
+    for enrolment in MealEnrolment.objects.filter(person=person, ended_on__isnull=True):
+        enrolment.ended_on = max(death_date, enrolment.enrolled_on)
+        enrolment.save(update_fields=["ended_on"])
+        audit_record(
+            action="eldercare.meal_enrolment.end",
+            actor=acting_user,
+            obj=enrolment,
+            region_code=enrolment.region_id,
+            changes={"ended_on": enrolment.ended_on.isoformat(), "reason": "death"},
+        )
+        ended["enrolments"] += 1
+    for pair in PeerPair.objects.filter(Q(target=person) | Q(volunteer=person), ended_on__isnull=True):
+        pair.ended_on = max(death_date, pair.started_on)
+        pair.save(update_fields=["ended_on"])
+        audit_record(
+            action="eldercare.peer_pair.end",
+            actor=acting_user,
+            obj=pair,
+            region_code=pair.region_id,
+            changes={"ended_on": pair.ended_on.isoformat(), "reason": "death"},
+        )
+        ended["pairs"] += 1
+    for adaptation in HomeAdaptation.objects.filter(
+        person=person, status__in=[AdaptationStatus.APPLIED, AdaptationStatus.ASSESSED, AdaptationStatus.APPROVED]
+    ):
+        before = adaptation.status
+        adaptation.status, adaptation.decision_note = AdaptationStatus.WITHDRAWN, "申请人已故"
+        adaptation.save(update_fields=["status", "decision_note", "updated_at"])
+        _adaptation_event(adaptation, "withdraw", before, acting_user, reason="death")
+        ended["adaptations"] += 1
+    return ended
+
+
+def on_person_died(sender: Any, person: Person, death_date: datetime.date, acting_user: Any = None, **_: Any) -> None:
+    """Receiver of core.events.person_died (connected in apps_community.ready)."""
+    community_person_died(person=person, death_date=death_date, acting_user=acting_user)
+
+
 # ------------------------------------------------------------------ home adaptation (适老化改造)
 
 
@@ -704,7 +758,7 @@ def _next_adaptation_number(applied_on: datetime.date) -> str:
     return f"{prefix}{sequence:06d}"
 
 
-def _adaptation_event(adaptation: HomeAdaptation, verb: str, before: str, user: User, **extra: Any) -> None:
+def _adaptation_event(adaptation: HomeAdaptation, verb: str, before: str, user: User | None, **extra: Any) -> None:
     audit_record(
         action=f"eldercare.adaptation.{verb}",
         actor=user,

@@ -11,3 +11,7 @@ urlpatterns += community_urlpatterns
 from eldercare.urls_facilities import facility_urlpatterns  # noqa: E402
 
 urlpatterns += facility_urlpatterns
+
+from eldercare.urls_care import care_urlpatterns  # noqa: E402
+
+urlpatterns += care_urlpatterns

@@ -25,8 +25,9 @@ class MealEnrolment(models.Model):
     """A person enrolled at a meal point (助餐点/长者食堂) under a subsidy category.
 
     The category is derived when enrolling (特困, 低保 from social assistance; age bands from the
-    birth date against policy parameters) and kept: the monthly settlement counts meals by the
-    category reported by the point, and the enrolment is the roll those reports are checked against.
+    birth date against policy parameters) and kept: it is the roll of who eats at the point under
+    which category, shown next to the daily figures; the settlement counts the meals the point
+    reports per category.
     """
 
     person = models.ForeignKey("core.Person", verbose_name="老人", on_delete=models.PROTECT, related_name="+")

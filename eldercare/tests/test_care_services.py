@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -172,15 +173,15 @@ def test_waitlist_order_from_priority_rules(make_person: Any, staff: Any, home: 
     a_poor = _apply(poor, staff, datetime.date(2026, 10, 7), extreme_poverty=True)
     a_dibao = _apply(dibao, staff, datetime.date(2026, 10, 8), dibao=True)
     a_early = _apply(early, staff, datetime.date(2026, 10, 2))
-    queue = list(waitlist_queue(BedApplication.objects.all(), TODAY))
-    assert [(a.pk, a.points) for a in queue] == [
+    queue = list(waitlist_queue(BedApplication.objects.all(), TODAY).values("pk", "points", "current_grade"))  # type: ignore[misc]
+    assert [(a["pk"], a["points"]) for a in queue] == [
         (a_poor.pk, Decimal("100")),
         (a_dibao.pk, Decimal("80")),
         (a_older.pk, Decimal("30")),
         (a_early.pk, Decimal("20")),
         (a_plain.pk, Decimal("20")),
     ]
-    assert [a.current_grade for a in queue] == [None, 3, 3, 4, 4]
+    assert [a["current_grade"] for a in queue] == [None, 3, 3, 4, 4]
 
 
 def test_basic_bed_application_refused_without_condition(make_person: Any, staff: Any) -> None:
@@ -311,6 +312,9 @@ def test_grade_5_order_gets_continuous_care_bonus_hours(make_person: Any, staff:
     assert entitled_hours(order, datetime.date(2026, 2, 1)) == Decimal("28.0")
     assert entitled_hours(order, datetime.date(2026, 5, 1)) == Decimal("32.0")  # 7 × 31/7 + 1
     assert entitled_hours(order, datetime.date(2026, 10, 1)) == Decimal("33.0")
+    # The month report reads the parameters once for all orders and gives the same hours.
+    [row] = homecare_month_report(HomeCareOrder.objects.filter(pk=order.pk), datetime.date(2026, 5, 1))
+    assert row.entitled_hours == Decimal("32.0")
 
 
 def test_respite_has_its_own_limits(make_person: Any, staff: Any) -> None:
@@ -345,3 +349,95 @@ def test_order_needs_a_valid_assessment_of_grade_2_or_more(make_person: Any, sta
             )  # fmt: skip
         assert "person" in error.value.message_dict
     assert not HomeCareOrder.objects.exists()
+
+
+def test_visits_cannot_be_booked_beyond_the_entitlement(make_person: Any, staff: Any) -> None:
+    tz = timezone.get_current_timezone()
+    person = born(make_person, datetime.date(1940, 5, 5), "排满老人")
+    _assess(person, 2, datetime.date(2026, 9, 1), staff)
+    order = care.homecare_order_create(
+        person=person, service=HomeCareService.HOME_CARE, starts_on=datetime.date(2026, 10, 1),
+        provider_name="服务社", acting_user=staff,
+    )  # fmt: skip
+    # Grade 2: 3 h/week → October 31 days: 13.3 h. 13 hours fit; 30 more minutes do not.
+    for day in range(1, 14):
+        start = datetime.datetime(2026, 10, day, 9, 0, tzinfo=tz)
+        care.homecare_visit_schedule(
+            order=order, scheduled_start=start, minutes=60, caregiver_name="甲", acting_user=staff
+        )
+    with pytest.raises(ValidationError) as error:
+        care.homecare_visit_schedule(
+            order=order, scheduled_start=datetime.datetime(2026, 10, 20, 9, 0, tzinfo=tz), minutes=30,
+            caregiver_name="甲", acting_user=staff,
+        )  # fmt: skip
+    assert error.value.message_dict["minutes"] == [
+        "超出2026年10月的服务时数：应享 13.3 小时，已排 13.0 小时，本次 30 分钟"
+    ]
+    # November has its own hours.
+    care.homecare_visit_schedule(
+        order=order, scheduled_start=datetime.datetime(2026, 11, 2, 9, 0, tzinfo=tz), minutes=60, caregiver_name="甲",
+        acting_user=staff,
+    )  # fmt: skip
+    # Respite: the person's yearly cap (30 days × 8 h = 240 h).
+    other = born(make_person, datetime.date(1940, 6, 6), "喘息老人")
+    _assess(other, 5, datetime.date(2026, 9, 1), staff)
+    respite = care.homecare_order_create(
+        person=other, service=HomeCareService.RESPITE, starts_on=datetime.date(2026, 9, 1), provider_name="照护之家",
+        acting_user=staff,
+    )  # fmt: skip
+    for day in range(1, 25):
+        start = datetime.datetime(2026, 10, day, 8, 0, tzinfo=tz)
+        care.homecare_visit_schedule(
+            order=respite, scheduled_start=start, minutes=600, caregiver_name="乙", acting_user=staff
+        )
+    with pytest.raises(ValidationError):
+        care.homecare_visit_schedule(
+            order=respite, scheduled_start=datetime.datetime(2026, 11, 1, 8, 0, tzinfo=tz), minutes=30,
+            caregiver_name="乙", acting_user=staff,
+        )  # fmt: skip
+
+
+def test_dibao_taken_from_social_assistance_cases(make_person: Any, staff: Any) -> None:
+    from assistance.models import Case, CaseMember
+    from core import services as core_services
+
+    person = born(make_person, datetime.date(1950, 1, 1), "在保老人")
+    household = core_services.household_create(
+        acting_user=staff, region=Region.objects.get(code=VILLAGE), head=person, number=f"HH-CARE-{person.pk}"
+    )
+    counts = {"member_count": 1}
+    if any(f.name == "adult_count" for f in Case._meta.get_fields()):
+        counts["adult_count"] = 1
+    case = Case.objects.create(
+        number=f"DB-CARE-{person.pk}", category="dibao", household=household, payee=person, region_id=VILLAGE,
+        start_month=datetime.date(2025, 1, 1), **counts,
+    )  # fmt: skip
+    CaseMember.objects.create(case=case, person=person)
+    _assess(person, 4, datetime.date(2026, 10, 1), staff)
+    application = _apply(person, staff, datetime.date(2026, 10, 2))  # 低保 not declared at intake
+    assert (application.dibao, application.extreme_poverty) == (True, False)
+    [row] = waitlist_queue(BedApplication.objects.all(), TODAY).values("points")  # type: ignore[misc]
+    assert row["points"] == Decimal("80")  # 低保 60 + grade 4: 20
+
+
+def test_expiry_of_offers_by_command_and_by_scope(make_person: Any, make_user: Any, staff: Any, home: Any) -> None:
+    from django.core.management import call_command
+
+    person = born(make_person, datetime.date(1940, 1, 1), "逾期老人")
+    _assess(person, 4, datetime.date(2026, 10, 1), staff)
+    application = _apply(person, staff, datetime.date(2026, 10, 2))
+    offer = care.bed_offer_create(
+        application=application, bed=home.beds.first(), offered_on=datetime.date(2026, 10, 10), acting_user=staff
+    )
+    other_town = make_user("other-town", "township_officer", "310151102")
+    assert care.bed_offers_expire(on=TODAY, acting_user=other_town) == 0  # not in their scope
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+    call_command("expire_bed_offers", stdout=io.StringIO())
+    offer.refresh_from_db()
+    application.refresh_from_db()
+    assert (offer.status, application.status, application.declines) == (
+        OfferStatus.EXPIRED,
+        ApplicationStatus.WAITING,
+        1,
+    )

@@ -559,6 +559,15 @@ API_CASES = [
         marker=lambda w: '"number": "ZC-MX"',
     ),
     Case(
+        "api meal stats",
+        "community",
+        "get",
+        lambda w: f"{A}/meal-stats?start=2026-09-01&end=2026-09-30",
+        api=True,
+        expect=list_access(),
+        marker=lambda w: '"served": 9',
+    ),
+    Case(
         "api settlement list",
         "community",
         "get",

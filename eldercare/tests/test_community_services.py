@@ -19,7 +19,13 @@ from eldercare.choices_community import AdaptationStatus, PersonCategory, Settle
 from eldercare.models import Facility, MealCount, MealSettlement
 from eldercare.policy_community import MEAL_SUBSIDY, ensure_community_parameters
 from eldercare.selectors import facility_subsidy_blocked
-from eldercare.selectors_community import meal_capacity_report, peer_coverage, peer_coverage_by_township
+from eldercare.selectors_community import (
+    data_meals_served_per_day,
+    data_peer_visit_coverage,
+    meal_capacity_report,
+    peer_coverage,
+    peer_coverage_by_township,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +149,8 @@ def test_meals_against_capacity(staff: User) -> None:
     )
     assert row["avg_ordered"] == Decimal("42.5")
     assert row["utilisation"] == Decimal("79.0")  # 39.5 a day of 50
+    assert data_meals_served_per_day(DISTRICT, SEPT.replace(day=30)) == Decimal("39.5")
+    assert data_meals_served_per_day(DISTRICT, datetime.date(2026, 8, 31)) is None
 
 
 def test_meal_counts_validation(staff: User, make_user: Callable[..., User]) -> None:
@@ -188,6 +196,14 @@ def test_enrolment_category_derived_from_assistance_and_age(staff: User, make_pe
     with pytest.raises(ValidationError) as exc:
         svc.meal_enrolment_create(person=old, meal_point=a, enrolled_on=on, acting_user=staff)
     assert exc.value.message_dict == {"person": ["该老人已在助餐点登记，请先终止原登记"]}
+    other = make_person("周老伯", id_number=next_id_number(datetime.date(1950, 3, 1)))
+    with pytest.raises(ValidationError) as exc:
+        svc.meal_enrolment_create(person=other, meal_point=a, enrolled_on=on, category="dibao", acting_user=staff)
+    assert exc.value.message_dict == {"note": ["认定的补贴类别为“65–79 周岁”，手动指定其他类别须在备注中说明依据"]}
+    overridden = svc.meal_enrolment_create(
+        person=other, meal_point=a, enrolled_on=on, category="dibao", note="外区低保，证明已核", acting_user=staff
+    )
+    assert overridden.category == "dibao"
 
 
 def _dibao_case(person: Any, user: User) -> None:
@@ -197,6 +213,10 @@ def _dibao_case(person: Any, user: User) -> None:
     household = core_services.household_create(
         acting_user=user, region=Region.objects.get(code=OWN_VILLAGE), head=person, number=f"HH-DB-{person.pk}"
     )
+    counts = {"member_count": 1}
+    if any(f.name == "adult_count" for f in Case._meta.get_fields()):
+        # Newer assistance: member_count = adult_count + minor_count (a CHECK constraint).
+        counts["adult_count"] = 1
     case = Case.objects.create(
         number=f"DB-{person.pk}",
         category="dibao",
@@ -204,7 +224,7 @@ def _dibao_case(person: Any, user: User) -> None:
         payee=person,
         region_id=OWN_VILLAGE,
         start_month=datetime.date(2025, 1, 1),
-        member_count=1,
+        **counts,
     )
     CaseMember.objects.create(case=case, person=person)
 
@@ -234,6 +254,16 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     young_alone = person("独居丁", datetime.date(1970, 1, 1))  # 56, alone: below the age limit
     far_alone = person("独居戊", datetime.date(1950, 1, 1), OTHER_TOWNSHIP_VILLAGE)  # 76, alone, 堡镇
     volunteer = person("志愿者", datetime.date(1963, 1, 1))
+    resident = person("入住己", datetime.date(1936, 1, 1))  # 90, alone, but lives in a care home
+    _household(resident, staff)
+    home = Facility.objects.create(
+        number="JG-1", name="城桥敬老院", kind="institution", ownership="public", region_id=OWN_VILLAGE
+    )
+    from eldercare.models import Bed, Residency
+
+    Residency.objects.create(
+        person=resident, bed=Bed.objects.create(facility=home, number="101"), admitted_on=datetime.date(2025, 5, 1)
+    )
     _household(very_old, staff, spouse)
     _household(alone, staff)
     _household(childless, staff, spouse_c)
@@ -251,6 +281,8 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     svc.peer_visit_create(pair=pairs[very_old], visited_on=datetime.date(2026, 10, 5), acting_user=staff)
     svc.peer_visit_create(pair=pairs[alone], visited_on=datetime.date(2026, 9, 28), acting_user=staff)
     svc.peer_visit_create(pair=pairs[far_alone], visited_on=datetime.date(2026, 10, 31), acting_user=staff)
+    with pytest.raises(ValidationError):
+        svc.peer_pair_create(volunteer=volunteer, target=resident, started_on=start, acting_user=staff)
     with pytest.raises(ValidationError) as exc:
         svc.peer_pair_create(volunteer=volunteer, target=spouse, started_on=start, acting_user=staff)
     assert exc.value.message_dict == {"target": ["该老人不属于老伙伴计划关爱对象（独居、高龄或无子女）"]}
@@ -269,6 +301,7 @@ def test_peer_coverage_exact(staff: User, make_person: Callable[..., Any]) -> No
     ]
     unvisited = peer_coverage(DISTRICT, start, end).filter(visited=False).order_by("id")
     assert [p.name for p in unvisited] == ["独居乙", "无子丙"]
+    assert data_peer_visit_coverage(DISTRICT, end) == {"targets": 4, "visited": 2, "rate": Decimal("50.0")}
 
 
 # ------------------------------------------------------------------ home adaptation
@@ -352,3 +385,55 @@ def test_settlement_status_default(staff: User) -> None:
     svc.meal_settlement_compute(month=SEPT, region=Region.objects.get(code=DISTRICT), acting_user=staff)
     settlement = MealSettlement.objects.get()
     assert (settlement.status, settlement.subsidy_amount) == (SettlementStatus.DRAFT, Decimal("0.00"))
+
+
+def test_death_ends_enrolment_pairs_and_open_adaptation(
+    staff: User, make_person: Callable[..., Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from core.services import person_mark_dead
+
+    a = meal_point("ZC-A", OWN_VILLAGE, 50)
+    elder = make_person("将故老人", id_number=next_id_number(datetime.date(1938, 1, 1)))
+    volunteer = make_person("志愿者甲", id_number=next_id_number(datetime.date(1962, 1, 1)))
+    enrolment = svc.meal_enrolment_create(
+        person=elder, meal_point=a, enrolled_on=datetime.date(2026, 1, 1), acting_user=staff
+    )
+    pair = svc.peer_pair_create(
+        volunteer=volunteer, target=elder, started_on=datetime.date(2026, 1, 1), acting_user=staff
+    )
+    adaptation = svc.adaptation_apply(
+        person=elder, applied_on=datetime.date(2026, 2, 1), needs="扶手", acting_user=staff
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        person_mark_dead(person=elder, death_date=datetime.date(2026, 3, 5), acting_user=staff)
+    enrolment.refresh_from_db()
+    pair.refresh_from_db()
+    adaptation.refresh_from_db()
+    assert enrolment.ended_on == datetime.date(2026, 3, 5)
+    assert pair.ended_on == datetime.date(2026, 3, 5)
+    assert (adaptation.status, adaptation.decision_note) == (AdaptationStatus.WITHDRAWN, "申请人已故")
+
+
+def test_common_region_prefix() -> None:
+    assert svc.common_region_prefix(["310151101001", "310151101002"]) == "310151101"
+    assert svc.common_region_prefix(["310151101001", "310151102001"]) == "310151"
+    assert svc.common_region_prefix(["310151101", "310113101001"]) == "3101"
+    assert svc.common_region_prefix(["310151", "532331"]) == ""
+
+
+def test_institution_resident_cannot_enrol_for_community_meals(staff: User, make_person: Callable[..., Any]) -> None:
+    from eldercare.models import Bed, Residency
+
+    a = meal_point("ZC-A", OWN_VILLAGE, 50)
+    resident = make_person("入住老人", id_number=next_id_number(datetime.date(1936, 1, 1)))
+    home = Facility.objects.create(
+        number="JG-1", name="城桥敬老院", kind="institution", ownership="public", region_id=OWN_VILLAGE
+    )
+    Residency.objects.create(
+        person=resident, bed=Bed.objects.create(facility=home, number="101"), admitted_on=datetime.date(2025, 5, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.meal_enrolment_create(
+            person=resident, meal_point=a, enrolled_on=datetime.date(2026, 10, 1), acting_user=staff
+        )
+    assert exc.value.message_dict == {"person": ["该老人正入住养老机构，由机构供餐，不能登记社区助餐"]}

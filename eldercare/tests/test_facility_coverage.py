@@ -12,7 +12,7 @@ from conftest import DISTRICT, OTHER_VILLAGE, OWN_TOWNSHIP, OWN_VILLAGE
 from core.models import Region
 from eldercare import selectors, services
 from eldercare.choices import BedKind, CaregiverLevel, FacilityKind, FindingSeverity, WorkerRole
-from eldercare.models import Inspection, InspectionDraw
+from eldercare.models import Inspection, InspectionDraw, Inspector
 from eldercare.tests.test_facility_models import facility_parameters, make_facility  # noqa: F401
 
 D = datetime.date
@@ -185,6 +185,21 @@ def test_random_draw_reproducible_and_recorded(admin):
         )
     assert exc.value.message_dict == {"inspectors_per_facility": ["检查人员库只有5人，不足每家6人"]}
     assert InspectionDraw.objects.count() == 1
+    # An inspector taken out of the pool is not drawn.
+    out = Inspector.objects.order_by("pk")[0]
+    services.inspector_set_active(inspector=out, is_active=False, acting_user=admin)
+    second = services.inspection_draw_create(
+        title="第二批",
+        region=district,
+        facility_kinds=[FacilityKind.CARE_INSTITUTION],
+        facility_count=6,
+        inspectors_per_facility=4,
+        planned_on=D(2026, 4, 1),
+        acting_user=admin,
+        seed=99,
+    )
+    assert out.pk not in second.candidate_inspector_ids
+    assert all(out.pk not in ids for _, ids in second.result) and len(second.candidate_inspector_ids) == 4
 
 
 @pytest.mark.django_db

@@ -145,3 +145,34 @@ def test_resident_services_refuse_other_region(make_user, admin, make_person):
         services.resident_admit(bed=bed, person=make_person(), admitted_on=D(2024, 1, 1), acting_user=outsider)
     assert exc.value.message_dict == {"facility": ["您无权办理该设施的业务"]}
     assert Residency.objects.count() == 0
+
+
+def test_uscc_check_character():
+    from eldercare.uscc import make_uscc, uscc_error
+
+    # Examples of research/domain-rules.md §1.2.
+    assert uscc_error("91110000600037341L") is None
+    assert uscc_error("91110108551385082Q") is None
+    assert uscc_error("91110108551385082A") == "统一社会信用代码校验位错误"
+    assert uscc_error("9111010855138508") == "统一社会信用代码应为18位"
+    assert uscc_error("9111010855138508IO") == "统一社会信用代码含有无效字符：IO"
+    assert make_uscc("91110108551385082") == "91110108551385082Q"
+
+
+@pytest.mark.django_db
+def test_facility_with_residents_cannot_close(admin, make_person):
+    from eldercare.choices import FacilityStatus
+
+    facility = make_facility(admin)
+    services.beds_add(facility=facility, count=1, kind=BedKind.GENERAL, acting_user=admin)
+    services.resident_admit(bed=Bed.objects.get(), person=make_person(), admitted_on=D(2024, 1, 1), acting_user=admin)
+    data = services.FacilityData(
+        name=facility.name,
+        kind=facility.kind,
+        region=facility.region,
+        ownership=facility.ownership,
+        status=FacilityStatus.CLOSED,
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.facility_update(facility=facility, data=data, acting_user=admin)
+    assert exc.value.message_dict == {"status": ["该设施仍有在住老人，须先办理退住或转床才能关闭"]}

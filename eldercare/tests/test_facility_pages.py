@@ -105,6 +105,13 @@ def test_every_page_renders(admin, home, make_person):
     sheet = load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == "城桥敬老院" and rows[1][14:18] == (3, 3, 0, 1)
+    coverage = client.get("/eldercare/facilities/coverage/?region=310151101&format=xlsx")
+    cov_rows = list(load_workbook(io.BytesIO(coverage.content)).active.iter_rows(values_only=True))
+    assert ("每个乡镇至少有1个标准化养老机构", "城桥镇") not in [r[:2] for r in cov_rows]
+    assert any(r[0] == "社区长者食堂乡镇全覆盖" and r[1] == "城桥镇" and r[5] == 1 for r in cov_rows[1:])
+    credit = client.get("/eldercare/supervision/credit/?format=xlsx")
+    credit_rows = list(load_workbook(io.BytesIO(credit.content)).worksheets[0].iter_rows(values_only=True))
+    assert credit_rows[1][:3] == ("城桥敬老院", "城桥镇南门居委会", 100)
     for url in (
         "/eldercare/caregivers/export/",
         "/eldercare/supervision/export/",
@@ -343,12 +350,14 @@ def test_api_facility_flow(admin, home, make_person, api_token):
 
 @pytest.mark.django_db
 def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person):
+    from conftest import next_id_number
     from eldercare import selectors
     from eldercare.demo_facilities import build_facilities_demo
 
-    for _ in range(4):
-        make_person(id_number=None)
+    for _ in range(6):
+        make_person(id_number=next_id_number(datetime.date(1940, 3, 1)))
     message = build_facilities_demo("chongming", 2026)
+    assert Residency.objects.filter(discharged_on__isnull=True, source="demo").count() == 4
     assert message.startswith("设施 ")
     on = datetime.date.today()
     counts = dict(Facility.objects.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
@@ -379,3 +388,116 @@ def test_demo_builder_matches_plan_figures_and_is_idempotent(admin, make_person)
     assert Bed.objects.count() == 8439
     assert build_facilities_demo("chongming", 2026) == "已存在，跳过"
     assert Facility.objects.count() == 985
+
+
+@pytest.mark.django_db
+def test_bed_update_and_residents_list(admin, home, make_person, make_user):
+    user = portal_user(make_user, home)
+    client = client_for(user)
+    bed = home.beds.order_by("number").first()
+    person = make_person("钱阿婆")
+    services.resident_admit(bed=bed, person=person, admitted_on=D(2025, 1, 1), acting_user=admin)
+    # An occupied bed cannot be taken out of use; the kind may change.
+    client.post(f"/eldercare/portal/{home.pk}/beds/{bed.pk}/", {"kind": "dementia", "is_basic": "on"})
+    bed.refresh_from_db()
+    assert (bed.kind, bed.is_basic, bed.is_active) == ("nursing", False, True)
+    client.post(
+        f"/eldercare/portal/{home.pk}/beds/{bed.pk}/", {"kind": "dementia", "is_basic": "on", "is_active": "on"}
+    )
+    bed.refresh_from_db()
+    assert (bed.kind, bed.is_basic, bed.is_active) == ("dementia", True, True)
+    free = home.beds.order_by("number")[1]
+    client.post(f"/eldercare/portal/{home.pk}/beds/{free.pk}/", {"kind": "general"})
+    free.refresh_from_db()
+    assert not free.is_active
+    bureau = client_for(admin)
+    listing = bureau.get("/eldercare/residents/?state=open").content.decode()
+    assert "钱阿婆" in listing
+    export = bureau.get("/eldercare/residents/export/?state=open")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["钱阿婆"]
+
+
+@pytest.mark.django_db
+def test_published_results_are_public_and_only_published(admin, home):
+    from eldercare.models import Inspection
+
+    shown = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=shown, inspected_on=D(2025, 5, 2), summary="公开的结论", findings=[], acting_user=admin
+    )
+    hidden = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=hidden, inspected_on=D(2025, 5, 2), summary="未公开的结论", findings=[], acting_user=admin
+    )
+    services.inspection_publish(inspection=shown, published_on=D(2025, 5, 10), acting_user=admin)
+    from django.test import Client
+
+    body = Client().get("/eldercare/supervision/results/").content.decode()
+    assert "公开的结论" in body and "未公开的结论" not in body
+
+
+@pytest.mark.django_db
+def test_overdue_job_marks_only_past_deadline_in_region(admin, home, django_capture_on_commit_callbacks):
+    from eldercare.models import Finding, Inspection
+
+    inspection = Inspection.objects.create(facility=home, planned_on=D(2025, 5, 1))
+    services.inspection_record(
+        inspection=inspection,
+        inspected_on=D(2025, 5, 2),
+        summary="有问题",
+        findings=[
+            services.FindingData("消防", "serious", "通道堵塞", D(2025, 5, 9)),
+            services.FindingData("台账", "minor", "缺页", datetime.date.today() + datetime.timedelta(days=5)),
+        ],
+        acting_user=admin,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post("/eldercare/supervision/overdue/")
+    assert response.status_code == 302
+    job = Job.objects.get(kind="eldercare.findings_overdue")
+    assert job.counts == {"overdue": 1}
+    assert sorted(Finding.objects.values_list("item", "status")) == [("台账", "open"), ("消防", "overdue")]
+
+
+@pytest.mark.django_db
+def test_removing_the_staff_link_closes_the_portal(admin, home, make_user):
+    from eldercare.models import FacilityStaff
+
+    user = portal_user(make_user, home)
+    assert client_for(user).get(f"/eldercare/portal/{home.pk}/").status_code == 200
+    link = FacilityStaff.objects.get(user=user)
+    response = client_for(admin).post(f"/eldercare/facilities/{home.pk}/staff/{link.pk}/remove/")
+    assert response.status_code == 302
+    assert client_for(user).get(f"/eldercare/portal/{home.pk}/").status_code == 404
+    assert not FacilityStaff.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_web_transfer_within_and_across_facilities(admin, home, make_person, make_user):
+    other = make_facility(admin, name="堡镇养老院", region="310151102001")
+    services.beds_add(facility=other, count=1, kind=BedKind.GENERAL, acting_user=admin)
+    beds = list(home.beds.order_by("number"))
+    stay = services.resident_admit(
+        bed=beds[0], person=make_person("孙阿婆"), admitted_on=D(2025, 1, 1), acting_user=admin
+    )
+    client = client_for(admin)
+    client.post(
+        f"/eldercare/facilities/{home.pk}/stays/{stay.pk}/transfer/",
+        {"to_bed": beds[1].pk, "transferred_on": "2025-02-01"},
+    )
+    second = Residency.objects.get(discharged_on__isnull=True)
+    assert second.bed_id == beds[1].pk
+    client.post(
+        f"/eldercare/facilities/{home.pk}/stays/{second.pk}/transfer/",
+        {"to_bed": beds[2].pk, "other_bed": other.beds.get().pk, "transferred_on": "2025-03-01"},
+    )
+    assert Residency.objects.get(discharged_on__isnull=True).bed.facility_id == other.pk
+    # The portal cannot move a resident out of its own facility.
+    user = portal_user(make_user, other)
+    third = Residency.objects.get(discharged_on__isnull=True)
+    client_for(user).post(
+        f"/eldercare/portal/{other.pk}/stays/{third.pk}/transfer/",
+        {"other_bed": beds[0].pk, "transferred_on": "2025-04-01"},
+    )
+    assert Residency.objects.get(discharged_on__isnull=True).pk == third.pk

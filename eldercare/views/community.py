@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,6 +73,7 @@ from eldercare.models import (
     MealCount,
     MealEnrolment,
     MealSettlement,
+    MealSettlementLine,
     PeerPair,
     PeerVisit,
 )
@@ -188,7 +189,8 @@ def _scope_code(request: AuthedRequest, perm: str) -> str:
     wanted = (request.GET.get("region") or "").strip()
     if wanted and any(wanted.startswith(p) for p in prefixes):
         return wanted
-    return min(prefixes, key=len) if prefixes else ""
+    # Several grants: their common ancestor (the scoped querysets keep the rows inside the grants).
+    return svc.common_region_prefix(prefixes) or (min(prefixes, key=len) if prefixes else "")
 
 
 # ------------------------------------------------------------------ meals: dashboard
@@ -435,6 +437,7 @@ def meal_daily(request: AuthedRequest) -> HttpResponse:
                     messages.warning(request, f"{name} 订餐 {over['ordered']} 份，超过日供餐能力 {over['capacity']} 份")
                 return redirect(f"{reverse('eldercare:meal_daily')}?day={day.isoformat()}")
     existing = {(c.meal_point_id, c.category): c for c in MealCount.objects.filter(meal_point__in=points, day=day)}
+    enrolled = sel.meal_enrolment_counts(request.user)
     rows = []
     for point in points:
         cells = []
@@ -446,6 +449,7 @@ def meal_daily(request: AuthedRequest) -> HttpResponse:
                     "s_name": f"s-{point.pk}-{category}",
                     "o": posted.get(f"o-{point.pk}-{category}", count.ordered if count else ""),
                     "s": posted.get(f"s-{point.pk}-{category}", count.served if count else ""),
+                    "enrolled": enrolled.get(point.pk, {}).get(category, 0),
                 }
             )
         rows.append({"point": point, "region": region_label(point.region_id), "cells": cells})
@@ -604,7 +608,19 @@ def meal_settlement_list(request: AuthedRequest, compute_form: SettlementCompute
     totals: dict[str, Any] = {"meals": 0, "amount": 0}
     if filterset.is_valid():
         agg = queryset.aggregate(meals=Sum("total_meals"), amount=Sum("subsidy_amount"))
-        totals = {"meals": agg["meals"] or 0, "amount": agg["amount"] or 0}
+        by_category = {
+            row["category"]: row
+            for row in MealSettlementLine.objects.filter(settlement__in=queryset.values("pk"))
+            .values("category")
+            .annotate(meals=Sum("meals"), blocked=Sum("blocked_meals"), amount=Sum("amount"))
+        }
+        totals = {
+            "meals": agg["meals"] or 0,
+            "amount": agg["amount"] or 0,
+            "categories": [
+                {"label": label, **by_category[code]} for code, label in PersonCategory.choices if code in by_category
+            ],
+        }
     if compute_form is None and has_perm(request.user, P.SETTLE_MEALS):
         last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
         compute_form = SettlementComputeForm(initial={"month": last_month}, regions=_settle_regions(request.user))
@@ -669,6 +685,7 @@ def meal_settlement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "eldercare/community/settlement_detail.html",
         {
             "s": settlement,
+            "month_end": (settlement.month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1),
             "lines": settlement.lines.order_by("id"),
             "region": region_label(settlement.region_id),
             "can_confirm": settlement.status == SettlementStatus.DRAFT
@@ -1139,6 +1156,8 @@ ADAPTATION_COLUMNS = [
 @require_perm(P.VIEW)
 def adaptation_list(request: AuthedRequest) -> HttpResponse:
     base = HomeAdaptation.objects.visible_to(request.user, P.VIEW).select_related("person")
+    by_status = dict(base.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    summary = "　".join(f"{label} {by_status[code]}" for code, label in AdaptationStatus.choices if code in by_status)
     return _list_page(
         request,
         title="适老化改造",
@@ -1172,6 +1191,7 @@ def adaptation_list(request: AuthedRequest) -> HttpResponse:
             a.self_pay,
             a.settled_on,
         ],
+        intro=f"办理情况：{summary}" if summary else "",
         actions=[("受理申请", reverse("eldercare:adaptation_create"))]
         if has_perm(request.user, P.MANAGE_ADAPTATION)
         else [],

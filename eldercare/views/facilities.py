@@ -20,7 +20,7 @@ from core.forms import ImportUploadForm, apply_service_errors
 from core.models import Region, User
 from core.permissions import CorePerm
 from core.scoping import get_visible_or_404, grant_prefixes, has_perm
-from core.selectors import home_region, region_choices, region_label
+from core.selectors import home_region, region_choices, region_label, user_regions
 from core.sheets import SheetError, read_sheet, write_workbook
 from core.views.base import AuthedRequest, paginate, region_select, require_perm
 from eldercare import exports_facilities as exports
@@ -28,10 +28,11 @@ from eldercare import imports_facilities as imports
 from eldercare import selectors, services
 from eldercare.choices import BED_HOLDING_KINDS, BedKind, FacilityKind, FindingStatus, InspectionStatus
 from eldercare.facility_people import age_on, person_by_id_number
-from eldercare.filtersets import CaregiverFilterSet, FacilityFilterSet, InspectionFilterSet
+from eldercare.filtersets import CaregiverFilterSet, FacilityFilterSet, InspectionFilterSet, ResidencyFilterSet
 from eldercare.forms import (
     AdmitForm,
     BedAddForm,
+    BedEditForm,
     BlacklistForm,
     BlacklistRemoveForm,
     CaregiverForm,
@@ -80,25 +81,24 @@ def _facility_list_queryset(request: AuthedRequest) -> tuple[FacilityFilterSet, 
     filterset = FacilityFilterSet(request.GET, queryset=base, request=request)
     region_select(filterset, request.user, P.VIEW_FACILITY)
     queryset = filterset.qs if filterset.is_valid() else base.none()
-    return filterset, selectors.annotate_occupancy(queryset).order_by("region_id", "kind", "number")
+    return filterset, queryset.order_by("region_id", "kind", "number")
 
 
 @require_perm(P.VIEW_FACILITY)
 def facility_list(request: AuthedRequest) -> HttpResponse:
     filterset, queryset = _facility_list_queryset(request)
     page, query = paginate(request, queryset)
-    totals = queryset.aggregate(
-        n=Count("id", distinct=True),
-    )
     return render(
         request,
         "eldercare/facilities/facility_list.html",
         {
             "filter": filterset,
             "page_obj": page,
-            "rows": [{"f": f, "region": region_label(f.region_id)} for f in page.object_list],
+            "rows": [
+                {"f": f, "region": region_label(f.region_id)}
+                for f in selectors.attach_bed_figures(list(page.object_list))
+            ],
             "querystring_without_page": query,
-            "total": totals["n"],
             "can_create": has_perm(request.user, P.CHANGE_FACILITY),
             "can_import": has_perm(request.user, P.CHANGE_FACILITY) and has_perm(request.user, CorePerm.IMPORT_DATA),
             "can_export": has_perm(request.user, CorePerm.EXPORT_DATA),
@@ -111,7 +111,10 @@ def facility_export(request: AuthedRequest) -> HttpResponse:
     if not has_perm(request.user, CorePerm.EXPORT_DATA):
         raise PermissionDenied
     _, queryset = _facility_list_queryset(request)
-    return _xlsx(exports.facility_workbook(request.user, queryset, "设施名录"), "养老服务设施名录.xlsx")
+    return _xlsx(
+        exports.facility_workbook(request.user, selectors.annotate_occupancy(queryset), "设施名录"),
+        "养老服务设施名录.xlsx",
+    )
 
 
 def _facility_data(form: FacilityForm) -> services.FacilityData:
@@ -215,7 +218,10 @@ def _facility_context(facility: Facility, user: User, portal: bool) -> dict[str,
         "admit_form": AdmitForm(bed_choices=free_beds, initial={"admitted_on": today}),
         "discharge_form": DischargeForm(initial={"discharged_on": today}),
         "transfer_form": TransferForm(initial={"transferred_on": today}),
+        "free_bed_choices": free_beds,
         "bed_form": BedAddForm(),
+        "bed_edit_form": BedEditForm(),
+        "bed_kinds": BedKind.choices,
         "caregiver_form": CaregiverForm(),
         "leave_form": CaregiverLeaveForm(initial={"left_on": today}),
         "prefix": "eldercare:portal_" if portal else "eldercare:facility_",
@@ -262,6 +268,18 @@ def facility_staff_add(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         services.facility_staff_add(facility=facility, user=user, acting_user=request.user)
         messages.success(request, f"已授权 {user.username} 使用机构端")
+    return redirect("eldercare:facility_detail", pk=pk)
+
+
+@require_POST
+@require_perm(P.CHANGE_FACILITY)
+def facility_staff_remove(request: AuthedRequest, pk: int, link_id: int) -> HttpResponse:
+    facility = get_visible_or_404(Facility.objects.all(), request.user, P.CHANGE_FACILITY, pk=pk)
+    link = facility.staff.select_related("user", "facility").filter(pk=link_id).first()
+    if link is None:
+        raise Http404("未找到该记录")
+    services.facility_staff_remove(link=link, acting_user=request.user)
+    messages.success(request, f"已取消 {link.user.username} 的机构端授权")
     return redirect("eldercare:facility_detail", pk=pk)
 
 
@@ -320,6 +338,32 @@ def bed_add(request: AuthedRequest, pk: int, portal: bool = False) -> HttpRespon
                 acting_user=request.user,
             )
             messages.success(request, f"已新增 {len(beds)} 张床位")
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        _form_errors(request, form)
+    return _back(pk, portal)
+
+
+@require_POST
+def bed_update(request: AuthedRequest, pk: int, bed_id: int, portal: bool = False) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('core:login')}?next={request.path}")
+    facility = _acting_facility(request, pk, portal)
+    bed = Bed.objects.filter(pk=bed_id, facility=facility).select_related("facility").first()
+    if bed is None:
+        raise Http404("未找到该记录")
+    form = BedEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.bed_update(
+                bed=bed,
+                kind=form.cleaned_data["kind"],
+                is_basic=form.cleaned_data["is_basic"],
+                is_active=form.cleaned_data["is_active"],
+                acting_user=request.user,
+            )
+            messages.success(request, f"已保存 {bed.number} 床")
         except ValidationError as exc:
             _errors(request, exc)
     else:
@@ -506,7 +550,11 @@ def _scope_code(request: AuthedRequest, perm: str) -> str:
 def coverage(request: AuthedRequest) -> HttpResponse:
     code = _scope_code(request, P.VIEW_FACILITY)
     on = _today()
-    rules = selectors.coverage_report(code, on) if len(code) <= 9 else []
+    rules = selectors.coverage_report(code, on) if code else []
+    if request.GET.get("format") == "xlsx":
+        if not has_perm(request.user, CorePerm.EXPORT_DATA):
+            raise PermissionDenied
+        return _xlsx(exports.coverage_workbook(rules), "设施覆盖未达标区划.xlsx")
     return render(
         request,
         "eldercare/facilities/coverage.html",
@@ -536,6 +584,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         .values_list("kind", "n")
     )
     labels = [t["name"] for t in townships]
+    cert_rows = selectors.certification_rates(prefixes, on, by="township")
     return render(
         request,
         "eldercare/facilities/dashboard.html",
@@ -568,6 +617,14 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
                     {"name": "在住", "values": [t["occupied"] for t in townships]},
                 ],
             },
+            "cert_chart": {
+                "type": "bar",
+                "labels": [c["name"] for c in cert_rows],
+                "rotate": 40,
+                "unit": "%",
+                "name": "持证率",
+                "values": [float(c["rate"] or 0) for c in cert_rows],
+            },
             "kind_chart": {
                 "type": "pie",
                 "labels": [k["label"] for k in kinds],
@@ -575,6 +632,42 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             },
         },
     )
+
+
+# ---------------------------------------------------------------- residents
+
+
+def _residency_queryset(request: AuthedRequest) -> tuple[ResidencyFilterSet, QuerySet[Residency]]:
+    base = Residency.objects.visible_to(request.user, P.VIEW_FACILITY).select_related("person", "bed__facility")
+    filterset = ResidencyFilterSet(request.GET, queryset=base, request=request)
+    region_select(filterset, request.user, P.VIEW_FACILITY)
+    return filterset, (filterset.qs if filterset.is_valid() else base.none()).order_by("-admitted_on", "-id")
+
+
+@require_perm(P.VIEW_FACILITY)
+def residency_list(request: AuthedRequest) -> HttpResponse:
+    filterset, queryset = _residency_queryset(request)
+    page, query = paginate(request, queryset)
+    today = _today()
+    return render(
+        request,
+        "eldercare/facilities/residency_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "rows": [{"stay": r, "age": age_on(r.person, today)} for r in page.object_list],
+            "querystring_without_page": query,
+            "can_export": has_perm(request.user, CorePerm.EXPORT_DATA),
+        },
+    )
+
+
+@require_perm(P.VIEW_FACILITY)
+def residency_export(request: AuthedRequest) -> HttpResponse:
+    if not has_perm(request.user, CorePerm.EXPORT_DATA):
+        raise PermissionDenied
+    _, queryset = _residency_queryset(request)
+    return _xlsx(exports.residency_workbook(request.user, queryset), "入住老人名单.xlsx")
 
 
 # ---------------------------------------------------------------- workforce
@@ -803,15 +896,29 @@ def inspection_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("eldercare:inspection_detail", pk=pk)
 
 
+@require_POST
+@require_perm(P.MANAGE_SUPERVISION)
+def findings_overdue_run(request: AuthedRequest) -> HttpResponse:
+    from core import services as core_services
+    from eldercare.jobs_facilities import FINDINGS_OVERDUE
+
+    region = home_region(request.user)
+    assert region is not None
+    job = core_services.job_create(
+        kind=FINDINGS_OVERDUE,
+        title="标记逾期未整改问题",
+        acting_user=request.user,
+        region=region,
+        params={"on": _today().isoformat()},
+    )
+    return redirect("core:job_detail", pk=job.pk)
+
+
 @require_perm(P.MANAGE_SUPERVISION)
 def draw_create(request: AuthedRequest) -> HttpResponse:
     scopes = grant_prefixes(request.user, P.MANAGE_SUPERVISION)
-    choices = [(c, region_label(c)) for c in scopes] + [
-        (code, name)
-        for _, group in region_choices(request.user, P.MANAGE_SUPERVISION)
-        for code, name in group
-        if len(code) == 9
-    ]
+    below = user_regions(request.user, P.MANAGE_SUPERVISION, ("county", "township"))
+    choices = [(c, region_label(c)) for c in scopes] + [(r.code, r.display_name) for r in below if r.code not in scopes]
     form = DrawForm(
         request.POST or None, region_choices=choices, initial={"facility_kinds": [FacilityKind.CARE_INSTITUTION]}
     )
@@ -894,6 +1001,18 @@ def inspector_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@require_POST
+@require_perm(P.MANAGE_SUPERVISION)
+def inspector_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
+    inspector = get_visible_or_404(Inspector.objects.all(), request.user, P.MANAGE_SUPERVISION, pk=pk)
+    try:
+        services.inspector_set_active(inspector=inspector, is_active=not inspector.is_active, acting_user=request.user)
+        messages.success(request, f"{inspector.name} 已{'恢复入库' if inspector.is_active else '移出检查人员库'}")
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("eldercare:inspector_list")
+
+
 @require_perm(P.VIEW_SUPERVISION)
 def credit_list(request: AuthedRequest) -> HttpResponse:
     """Credit score of every institution in scope, with the blacklist."""
@@ -914,6 +1033,10 @@ def credit_list(request: AuthedRequest) -> HttpResponse:
         key=lambda r: r.get("score", Decimal(0)),
     )
     entries = BlacklistEntry.objects.visible_to(request.user, P.VIEW_SUPERVISION).select_related("facility")
+    if request.GET.get("format") == "xlsx":
+        if not has_perm(request.user, CorePerm.EXPORT_DATA):
+            raise PermissionDenied
+        return _xlsx(exports.credit_workbook(rows, entries), "养老机构信用与黑名单.xlsx")
     return render(
         request,
         "eldercare/facilities/credit.html",
