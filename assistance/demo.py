@@ -167,9 +167,10 @@ def _cases(rng: random.Random, maker: Any, today: datetime.date) -> dict[str, li
         index += count
     # States: some 低保 cases suspended (review pending, unreachable) or ended (income rose, moved away).
     dibao = result["dibao"]
-    for case in dibao[:3]:
+    suspended, ended = max(1, len(dibao) // 30), max(1, len(dibao) // 18)  # 3 and 5 at the default scale
+    for case in dibao[:suspended]:
         case_suspend(case=case, reason="演示：连续两个月联系不上，暂停发放待核实", acting_user=maker)
-    for position, case in enumerate(dibao[3:8]):
+    for position, case in enumerate(dibao[suspended : suspended + ended]):
         case_end(
             case=case,
             reason="演示：复核发现家庭收入已超过低保标准",
@@ -189,7 +190,7 @@ def _verification(rng: random.Random, cases: dict[str, list[Any]], maker: Any, t
     from core.tasks import run_job
 
     district = Region.objects.get(code=DISTRICT)
-    sample = list(cases["dibao"][8:40]) + cases["low_income"][:3] + cases["dibao_edge"][:3]
+    sample = list(cases["dibao"][8:40] or cases["dibao"][2:]) + cases["low_income"][:3] + cases["dibao_edge"][:3]
     wages, deposits, vehicles = [], [], []
     row = 0
     last_month_end = _month(today, 0) - datetime.timedelta(days=1)
@@ -405,8 +406,8 @@ def _payroll(rng: random.Random, maker: Any, checker: Any, today: datetime.date)
             first = back == 3 and scheme == "assistance.dibao"
             settle(run, 2 if first else 0)
             runs += 1
-            if first:
-                run.refresh_from_db()
+            run.refresh_from_db()
+            if first and run.failed_count:
                 reissue = payroll_reissue_create(run=run, acting_user=maker)
                 settle(reissue, 0)
                 runs += 1
