@@ -26,6 +26,8 @@ DISTRICT = "310151"
 BASELINE_DAY = datetime.date(2020, 12, 31)
 BASELINE_RATIO = Decimal("0.0164")  # 崇明 2020: 低保人数 / 户籍人口 (plan baseline)
 MARKER = "演示：社保与银行核对数据"
+DEMO_TOWNSHIP = "310151101"  # 城桥镇 (demo township officer)
+DEMO_VILLAGE = "310151101001"  # 南门居委会 (demo village worker)
 
 
 def _month(day: datetime.date, back: int) -> datetime.date:
@@ -102,7 +104,12 @@ def _households(rng: random.Random, today: datetime.date) -> list[tuple[Any, lis
         and all(m.person.death_date is None and m.person.birth_date <= datetime.date(2020, 1, 1) for m in members)
     ]
     rng.shuffle(eligible)
-    return eligible
+    # A few in the demo accounts' own village and township first, so that the township
+    # officer and the village worker see cases, reports and reviews of their own.
+    village = [e for e in eligible if e[0].region_id == DEMO_VILLAGE][:4]
+    township = [e for e in eligible if e[0].region_id.startswith(DEMO_TOWNSHIP) and e not in village][:10]
+    first = village + township
+    return first + [e for e in eligible if e not in first]
 
 
 def _members(people: list[Any], on: datetime.date) -> list[dict[str, Any]]:
@@ -167,9 +174,10 @@ def _cases(rng: random.Random, maker: Any, today: datetime.date) -> dict[str, li
         index += count
     # States: some 低保 cases suspended (review pending, unreachable) or ended (income rose, moved away).
     dibao = result["dibao"]
-    for case in dibao[:3]:
+    suspended, ended = max(1, len(dibao) // 30), max(1, len(dibao) // 18)  # 3 and 5 at the default scale
+    for case in dibao[-suspended:]:
         case_suspend(case=case, reason="演示：连续两个月联系不上，暂停发放待核实", acting_user=maker)
-    for position, case in enumerate(dibao[3:8]):
+    for position, case in enumerate(dibao[-(suspended + ended) : -suspended]):
         case_end(
             case=case,
             reason="演示：复核发现家庭收入已超过低保标准",
@@ -184,12 +192,13 @@ def _verification(rng: random.Random, cases: dict[str, list[Any]], maker: Any, t
     one verification job over them (a few households have a car or too much money)."""
     from assistance.choices_verification import FactSource
     from assistance.imports_verification import FactPlan, FactRow, commit_fact_plan
+    from assistance.services_reviews import reviews_raise_for_new_income
     from assistance.services_verification import verification_start
     from core.models import Region
     from core.tasks import run_job
 
     district = Region.objects.get(code=DISTRICT)
-    sample = list(cases["dibao"][8:40]) + cases["low_income"][:3] + cases["dibao_edge"][:3]
+    sample = list(cases["dibao"][:40]) + cases["low_income"][:3] + cases["dibao_edge"][:3]
     wages, deposits, vehicles = [], [], []
     row = 0
     last_month_end = _month(today, 0) - datetime.timedelta(days=1)
@@ -270,6 +279,8 @@ def _verification(rng: random.Random, cases: dict[str, list[Any]], maker: Any, t
                 acting_user=maker,
             )
             count += batch.row_count
+            # As the import job does: new income of a covered member raises a review of the case.
+            reviews_raise_for_new_income(batch=batch, acting_user=maker)
     job = verification_start(
         household_ids=[c.household_id for c in sample],
         on_date=last_month_end,
@@ -405,8 +416,8 @@ def _payroll(rng: random.Random, maker: Any, checker: Any, today: datetime.date)
             first = back == 3 and scheme == "assistance.dibao"
             settle(run, 2 if first else 0)
             runs += 1
-            if first:
-                run.refresh_from_db()
+            run.refresh_from_db()
+            if first and run.failed_count:
                 reissue = payroll_reissue_create(run=run, acting_user=maker)
                 settle(reissue, 0)
                 runs += 1

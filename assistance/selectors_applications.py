@@ -52,3 +52,18 @@ def plan_items_due(user: Any, today: datetime.date | None = None) -> QuerySet[Ca
         .select_related("plan", "plan__household")
         .order_by("due_date", "id")
     )
+
+
+def application_counts(user: Any, today: datetime.date | None = None) -> dict[str, int]:
+    """Open, overdue, approved and refused applications in the user's scope (two queries)."""
+    from django.db.models import Count, Q
+
+    from assistance.choices import OPEN_APPLICATION_STATUSES
+
+    today = today or timezone.localdate()
+    return Application.objects.visible_to(user, AssistancePerm.VIEW_APPLICATION).aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_APPLICATION_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=OPEN_APPLICATION_STATUSES, due_date__lt=today)),
+        approved=Count("id", filter=Q(status="approved")),
+        refused=Count("id", filter=Q(status="refused")),
+    )

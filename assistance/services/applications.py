@@ -25,6 +25,7 @@ from assistance.choices import (
     MONETARY_ASSET_KINDS,
     REQUIRED_DOCUMENTS,
     ApplicationStatus,
+    CaseStatus,
     Category,
     Channel,
     DecisionLevel,
@@ -39,6 +40,7 @@ from assistance.models import (
     ApplicationDocument,
     ApplicationMember,
     Appraisal,
+    Case,
     Decision,
     DeclaredItem,
     HomeVisit,
@@ -78,6 +80,7 @@ __all__ = [
 APPLICATION_CATEGORIES = [c for c in Category.values if c != Category.TEMPORARY_ASSISTANCE]
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 S = ApplicationStatus
+LIVE_CASE_STATUSES = [CaseStatus.ACTIVE, CaseStatus.SUSPENDED]
 
 
 # ---------------------------------------------------------------- helpers
@@ -255,6 +258,8 @@ def application_submit(
     due = workdays.add_working_days(today, sla_working_days(category, household.region_id, today))
     if Application.objects.open().filter(household=household, category=category).exists():
         raise ValidationError({"household": ["该家庭已有同类别的在办申请"]})
+    if Case.objects.filter(household=household, category=category, status__in=LIVE_CASE_STATUSES).exists():
+        raise ValidationError({"household": ["该家庭已在保（同类别案件在保或停保中），请走复核或调整"]})
     try:
         with transaction.atomic():
             application = Application.objects.create(

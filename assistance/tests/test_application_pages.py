@@ -177,6 +177,10 @@ def test_list_filters_and_export(world: World, make_user: Any) -> None:
     mine = client_for(world.handler).get("/assistance/applications/", {"mine": "on"}).content.decode()
     assert late.number in mine and other.number in mine
     assert "SQ310151" not in client.get("/assistance/applications/", {"mine": "on"}).content.decode()
+    from assistance.selectors_applications import application_counts
+
+    assert application_counts(world.approver) == {"open": 2, "overdue": 1, "approved": 0, "refused": 0}
+    assert application_counts(world.village)["open"] == 2
     overdue = client.get("/assistance/applications/overdue/").content.decode()
     assert late.number in overdue and overdue.count("SQ310151") == 1
     response = client.get("/assistance/applications/", {"overdue": "on", "export": "xlsx"})

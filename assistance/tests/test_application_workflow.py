@@ -308,3 +308,11 @@ def test_the_verification_report_figures_decide_over_the_declared_ones(world: Wo
         "家庭人均货币财产 33333.33 元超过上限 30000.00 元（3 人户）",
         "家庭成员名下有生活用机动车辆",
     ]
+
+
+def test_a_household_already_covered_cannot_apply_again_for_the_category(world: World) -> None:
+    application = walk_to(submit(world), world, "publicized")
+    svc.decision_record(application=application, outcome="approve", reasons="符合", acting_user=world.approver)
+    with pytest.raises(ValidationError, match="该家庭已在保"):
+        submit(world)
+    assert submit(world, category=Category.LOW_INCOME).status == ApplicationStatus.SUBMITTED

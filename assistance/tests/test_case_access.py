@@ -240,6 +240,7 @@ CASES = [
         expect=list_access(),
         marker=lambda w: w.pending.number,
     ),
+    Endpoint("grant_export", "view", "get", lambda w: "/assistance/temporary/?export=xlsx", expect=list_access()),
     Endpoint("grant_detail", "view", "get", lambda w: f"/assistance/temporary/{w.pending.pk}/", expect=object_access()),
     Endpoint(
         "grant_create",

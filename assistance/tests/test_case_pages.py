@@ -161,6 +161,10 @@ def test_temporary_grant_pages_urgent_then_review(make_household: Any, staff: di
     grant.refresh_from_db()
     assert (grant.status, grant.paid_on is not None, grant.reviewed_by) == ("confirmed", True, staff["maker"])
     assert grant.number in district.get("/assistance/temporary/?kind=urgent").content.decode()
+    sheet = openpyxl.load_workbook(io.BytesIO(district.get("/assistance/temporary/?export=xlsx").content)).active
+    assert [
+        (r[0], r[2], Decimal(str(r[7])), r[11] is not None) for r in list(sheet.iter_rows(values_only=True))[1:]
+    ] == [(grant.number, "补审确认", Decimal("4000"), True)]
     # An unknown ID number is a field error, nothing is written.
     response = township.post(
         "/assistance/temporary/new/",

@@ -109,6 +109,16 @@ def test_review_worked_through_the_pages(open_case: Any, staff: Any, django_capt
     assert notice.status_code == 200 and b"".join(notice.streaming_content)[:5] == b"%PDF-"
     listing = client.get("/assistance/reviews/?status=done").content.decode()
     assert case.number in listing
+    export = client.get("/assistance/reviews/?status=done&export=xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("复核编号", "案件编号", "领取人")
+    assert [(r[1], r[7], r[8]) for r in rows[1:]] == [(case.number, "已完成", "继续保障")]
 
 
 def test_api_run_and_read_report(

@@ -24,7 +24,12 @@ from assistance.filtersets_applications import ApplicationFilterSet
 from assistance.models import Application, Objection
 from assistance.notices_applications import decision_notice_pdf, decision_notice_text
 from assistance.permissions import AssistancePerm
-from assistance.selectors_applications import applications_of_resident, applications_overdue, applications_visible
+from assistance.selectors_applications import (
+    application_counts,
+    applications_of_resident,
+    applications_overdue,
+    applications_visible,
+)
 from assistance.services import applications as svc
 from core.audit import audit_in_own_transaction
 from core.forms import apply_service_errors
@@ -82,6 +87,7 @@ def application_list(request: AuthedRequest) -> HttpResponse:
             "can_create": has_perm(request.user, AssistancePerm.HANDLE_APPLICATION),
             "can_export": has_perm(request.user, CorePerm.EXPORT_DATA),
             "title": "救助申请",
+            "counts": application_counts(request.user),
         },
     )
 

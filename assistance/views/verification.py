@@ -322,8 +322,10 @@ def _households_for(request: AuthedRequest, data: dict[str, Any]) -> tuple[list[
 
 
 @require_perm(P.VIEW_REVIEW)
-def review_list(request: AuthedRequest) -> HttpResponse:
+def review_list(request: AuthedRequest) -> HttpResponseBase:
     filterset, queryset = _list(request, ReviewFilterSet, sel.reviews(request.user))
+    if request.GET.get("export") == "xlsx":
+        return _review_export(request, queryset)
     page, query = paginate(request, queryset)
     can_schedule = has_perm(request.user, P.DECIDE_REVIEW)
     schedule_form = (
@@ -340,6 +342,57 @@ def review_list(request: AuthedRequest) -> HttpResponse:
             "due_count": sel.reviews_due(request.user, timezone.localdate()).count(),
         },
     )
+
+
+def _review_export(request: AuthedRequest, queryset: Any) -> HttpResponse:
+    from core.audit import audit_in_own_transaction
+    from core.permissions import CorePerm
+    from core.sheets import Column
+
+    if not has_perm(request.user, CorePerm.EXPORT_DATA):
+        raise PermissionDenied("您的账号没有导出权限")
+    columns = [
+        Column("id", "复核编号", width=10),
+        Column("case", "案件编号", width=26),
+        Column("payee", "领取人", width=10),
+        Column("category", "救助类别", width=16),
+        Column("region", "村居", width=20),
+        Column("trigger", "触发原因", width=18),
+        Column("due", "应复核日期", width=12),
+        Column("status", "状态", width=8),
+        Column("outcome", "复核结论", width=12),
+        Column("old", "原月救助金", width=12),
+        Column("new", "新月救助金", width=12),
+        Column("reason", "理由", width=40),
+    ]
+    rows = (
+        [
+            r.pk,
+            r.case.number,
+            r.case.payee.name,
+            r.case.get_category_display(),
+            region_label(r.case.region_id),
+            r.get_trigger_display(),
+            r.due_date,
+            r.get_status_display(),
+            r.get_outcome_display(),
+            r.old_monthly_amount,
+            r.new_monthly_amount,
+            r.reason,
+        ]
+        for r in queryset.iterator(chunk_size=2000)
+    )
+    content = write_workbook([("复核", columns, rows)])
+    audit_in_own_transaction(
+        action="assistance.review.export",
+        actor=request.user,
+        object_type="assistance.review",
+        object_repr="复核清单导出",
+        changes={"query": request.GET.urlencode()},
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('复核清单.xlsx')}"
+    return response
 
 
 @require_POST
