@@ -693,7 +693,12 @@ def run_recompute(job: Job) -> dict[str, Any]:
     if plan is None:
         raise JobError("规划不存在")
     job_start(job, total=1)
+    # A newly imported version's indicators get their standard formulas first (idempotent:
+    # formulas already set, by hand or before, are kept).
+    version = plan.current_version
+    linked = ensure_formulas(version, acting_user=job.requested_by) if version else {"created": 0}
     counts = compute_plan(plan, on_progress=lambda done, total: job_progress(job, done, total=total))
+    counts["formulas_linked"] = linked["created"]
     with transaction.atomic():
         audit_record(
             action="plans.snapshots_recompute",

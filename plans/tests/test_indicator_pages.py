@@ -90,6 +90,7 @@ def test_formula_edit_creates_a_version_and_rejects_bad_input(world: Any) -> Non
 
 def test_recompute_runs_as_a_job(world: Any, django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     Snapshot.objects.all().delete()
+    Formula.objects.filter(indicator_key=NURSING).delete()  # as after importing a new version
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.staff).post(f"/plans/{world.plan.pk}/indicators/recompute/")
     job = Job.objects.get(kind="plans.indicator_recompute")
@@ -97,6 +98,8 @@ def test_recompute_runs_as_a_job(world: Any, django_capture_on_commit_callbacks:
     job.refresh_from_db()
     assert job.status == "succeeded", job.message
     assert job.counts["snapshots"] == Snapshot.objects.count() > 0
+    assert job.counts["formulas_linked"] == 1
+    assert Snapshot.objects.get(indicator_key=NURSING, region_id=DISTRICT, year=2020).value == Decimal(30)
     assert AuditEvent.objects.filter(action="plans.snapshots_recompute").count() == 1
 
 
