@@ -75,6 +75,19 @@ def test_detail_drills_down_and_shows_inputs(world: Any) -> None:
     assert "户籍人口数 4" in village.content.decode()
 
 
+def test_export_of_yearly_values_stays_inside_the_users_regions(world: Any) -> None:
+    export = client_for(world.township).get(f"/plans/{world.plan.pk}/indicators/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[0][:7] == ("序号", "指标名称", "指标类型", "单位", "区划代码", "区划", "年度")
+    assert {r[4][:9] for r in rows[1:]} == {TOWNSHIP_1}
+    first = rows[1]
+    assert first[:8] == (2, DIBAO, "预期性", "%", TOWNSHIP_1, "城桥镇", 2020, 25)
+    assert (first[8], first[9], first[11]) == (1, 4, "按进度")  # the baseline year is the starting point
+    assert len(rows) - 1 == 46 * 4 * 6  # the township and its 45 villages × 4 indicators × 6 years
+    refused = client_for(world.township).get(f"/plans/{world.plan.pk}/indicators/export.xlsx", {"region": DISTRICT})
+    assert refused.status_code == 404
+
+
 def test_formula_edit_creates_a_version_and_rejects_bad_input(world: Any) -> None:
     client = client_for(world.staff)
     url = f"/plans/{world.plan.pk}/indicators/{NURSING}/formula/"
