@@ -124,6 +124,11 @@ def test_manual_values_entry_list_export_and_import(world: Any) -> None:
     )
     assert response.status_code == 302
     assert ManualValue.objects.get(item_code="resident_population", year=2022).value == Decimal(635500)
+    live = client.post(
+        "/plans/manual-values/new/",
+        {"item_code": "hukou_population", "region": DISTRICT, "year": 2022, "value": "1", "source": "x"},
+    )
+    assert live.status_code == 200 and not ManualValue.objects.filter(item_code="hukou_population").exists()
     listing = client.get("/plans/manual-values/", {"item": "resident_population"})
     assert [r["value"].year for r in listing.context["rows"]] == [2022, 2021, 2020]
     export = client.get("/plans/manual-values/", {"item": "resident_population", "export": "xlsx"})
@@ -144,9 +149,18 @@ def test_manual_values_entry_list_export_and_import(world: Any) -> None:
     before = ManualValue.objects.count()
     bad = client.post(
         "/plans/manual-values/import/",
-        {"file": workbook([["社会组织数", "310151", 2023, 590, "年报"], ["不存在", "310151", 2023, 1, "x"]])},
+        {
+            "file": workbook(
+                [
+                    ["社会组织数", "310151", 2023, 590, "年报"],
+                    ["不存在", "310151", 2023, 1, "x"],
+                    ["户籍人口数", "310151", 2023, 1, "x"],
+                    ["社会组织数", "310113", 2023, 1, "x"],
+                ]
+            )
+        },
     )
-    assert [(e.row, e.column) for e in bad.context["errors"]] == [(3, "数据项")]
+    assert [(e.row, e.column) for e in bad.context["errors"]] == [(3, "数据项"), (4, "数据项"), (5, "区划代码")]
     assert ManualValue.objects.count() == before
     good = client.post(
         "/plans/manual-values/import/",
