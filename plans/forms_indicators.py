@@ -50,5 +50,5 @@ class ManualValueForm(forms.Form):
 
     def __init__(self, *args: object, region_choices: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["item_code"].choices = item_choices()  # type: ignore[attr-defined]
+        self.fields["item_code"].choices = item_choices(manual_only=True)  # type: ignore[attr-defined]
         self.fields["region"].choices = region_choices  # type: ignore[attr-defined]

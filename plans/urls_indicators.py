@@ -8,6 +8,7 @@ urlpatterns = [
     path("indicators/", views.indicator_dashboard_home, name="indicator_dashboard_home"),
     path("<int:pk>/indicators/", views.indicator_dashboard, name="indicator_dashboard"),
     path("<int:pk>/indicators/recompute/", views.plan_recompute, name="plan_recompute"),
+    path("<int:pk>/indicators/export.xlsx", views.indicator_export, name="indicator_export"),
     path("<int:pk>/indicators/<str:key>/", views.indicator_detail, name="indicator_detail"),
     path("<int:pk>/indicators/<str:key>/formula/", views.formula_edit, name="formula_edit"),
     path("manual-values/", views.manual_value_list, name="manual_value_list"),

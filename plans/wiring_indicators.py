@@ -34,6 +34,7 @@ def ready() -> None:
             "snapshots": "快照数",
             "items": "数据项",
             "formula_errors": "公式错误",
+            "formulas_linked": "新关联公式",
         }
     )
     register_nav("规划与指标", "指标监测", "plans:indicator_dashboard_home", VIEW_PLAN, order=20)

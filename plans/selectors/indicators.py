@@ -45,6 +45,7 @@ __all__ = [
     "last_computed",
     "manual_values_visible",
     "plans_visible",
+    "snapshot_export_rows",
     "status_summary",
     "subregion_rows",
 ]
@@ -289,6 +290,45 @@ def subregion_rows(*, user: User, plan: Plan, key: str, region_code: str, year: 
         }
         for code in codes
     ]
+
+
+def snapshot_export_rows(*, user: User, plan: Plan, region_code: str) -> list[list[Any]]:
+    """Rows for the Excel export: the region and the regions below it inside the user's grants."""
+    indicators = {i.key: i for i in current_indicators(plan)}
+    formulas = current_formulas(plan)
+    rows = (
+        Snapshot.objects.filter(plan=plan, region__code__startswith=region_code)
+        .filter(region_filter(user, VIEW_PLAN, "region__code"))
+        .order_by("region_id", "indicator_key", "year")
+    )
+    result = []
+    for row in rows.iterator(chunk_size=5000):
+        indicator = indicators.get(row.indicator_key)
+        if indicator is None:
+            continue
+        places = formulas[row.indicator_key].decimals if row.indicator_key in formulas else 2
+        value = round_to(row.value, places)
+        expected = round_to(row.expected, places)
+        result.append(
+            [
+                indicator.seq,
+                indicator.name,
+                indicator.get_kind_display() if indicator.kind else "",
+                indicator.unit,
+                row.region_id,
+                region_label(row.region_id),
+                row.year,
+                float(value) if value is not None else None,
+                float(row.numerator) if row.numerator is not None else None,
+                float(row.denominator) if row.denominator is not None else None,
+                float(expected) if expected is not None else None,
+                IndicatorStatus(row.status).label,
+                row.reason,
+                row.formula_version,
+            ]
+        )
+    result.sort(key=lambda r: (r[4], r[0], r[6]))
+    return result
 
 
 def formula_history(*, plan: Plan, key: str) -> list[Formula]:

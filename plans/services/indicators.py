@@ -275,9 +275,11 @@ def manual_value_set(
 ) -> ManualValue:
     """Enter (or correct) a yearly figure of a manual data item for a region."""
     try:
-        item = data_items.get_item(item_code)
+        item = data_items.effective_item(item_code)
     except KeyError:
         raise ValidationError({"item_code": "未知的数据项"}) from None
+    if item.is_live:
+        raise ValidationError({"item_code": f"“{item.name}”由系统数据计算（{item.live_source}），无需人工填报"})
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
@@ -290,7 +292,6 @@ def manual_value_set(
         raise ValidationError({"year": "年度无效"})
     if not source.strip():
         raise ValidationError({"source": "请填写数据来源（如统计公报、业务报表）"})
-    del item
     with transaction.atomic():
         current = ManualValue.objects.select_for_update().filter(item_code=item_code, region=region, year=year).first()
         before = {"value": str(current.value), "source": current.source} if current else None
@@ -693,7 +694,12 @@ def run_recompute(job: Job) -> dict[str, Any]:
     if plan is None:
         raise JobError("规划不存在")
     job_start(job, total=1)
+    # A newly imported version's indicators get their standard formulas first (idempotent:
+    # formulas already set, by hand or before, are kept).
+    version = plan.current_version
+    linked = ensure_formulas(version, acting_user=job.requested_by) if version else {"created": 0}
     counts = compute_plan(plan, on_progress=lambda done, total: job_progress(job, done, total=total))
+    counts["formulas_linked"] = linked["created"]
     with transaction.atomic():
         audit_record(
             action="plans.snapshots_recompute",
@@ -798,6 +804,9 @@ def manual_values_import(*, content: bytes, acting_user: User) -> tuple[int, lis
         row_errors = []
         if item is None:
             row_errors.append(ImportError_(number, "数据项", f"未知的数据项“{cell('item')}”"))
+        elif data_items.effective_item(item.code).is_live:
+            row_errors.append(ImportError_(number, "数据项", f"“{item.name}”由系统数据计算，无需人工填报"))
+            item = None
         if region is None:
             row_errors.append(ImportError_(number, "区划代码", f"区划代码“{cell('region')}”不存在"))
         elif not has_perm(acting_user, IndicatorPerm.MANAGE_DATA, region.code):

@@ -410,3 +410,23 @@ def test_detail_of_baoshan_shows_the_13th_plan_table_and_of_lufeng_the_projects(
         "社会福利和儿童福利体系建设项目": Decimal("6680.00"),
     }
     assert "填报进展" in detail.content.decode()
+
+
+def test_upload_of_a_text_without_title_asks_for_one_unless_the_region_has_its_plan(staff: Any) -> None:
+    client = client_for(staff)
+    page = client.post(
+        "/plans/upload/", {"file": SimpleUploadedFile("000.txt", SEED["000"].read_bytes()), "region": ""}
+    )
+    assert page.status_code == 200
+    assert "文件中没有规划名称，请填写规划名称" in page.content.decode()
+    assert not StoredFile.objects.exists()
+    plan_import_file(path=SEED["002"], region=Region.objects.get(code=DISTRICT), acting_user=staff)
+    preview = client.post(
+        "/plans/upload/", {"file": SimpleUploadedFile("000.txt", SEED["000"].read_bytes()), "region": ""}
+    )
+    assert preview.context["existing"] == Plan.objects.get()
+    assert "崇明区民政事业发展“十四五”规划 的新版本" in preview.content.decode()
+    stored = StoredFile.objects.get()
+    done = client.post("/plans/upload/confirm/", {"stored_file": stored.pk, "region": DISTRICT, "title": ""})
+    assert done.status_code == 302
+    assert [v.number for v in Plan.objects.get().versions.all()] == [1, 2]

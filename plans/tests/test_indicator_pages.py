@@ -75,6 +75,19 @@ def test_detail_drills_down_and_shows_inputs(world: Any) -> None:
     assert "户籍人口数 4" in village.content.decode()
 
 
+def test_export_of_yearly_values_stays_inside_the_users_regions(world: Any) -> None:
+    export = client_for(world.township).get(f"/plans/{world.plan.pk}/indicators/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[0][:7] == ("序号", "指标名称", "指标类型", "单位", "区划代码", "区划", "年度")
+    assert {r[4][:9] for r in rows[1:]} == {TOWNSHIP_1}
+    first = rows[1]
+    assert first[:8] == (2, DIBAO, "预期性", "%", TOWNSHIP_1, "城桥镇", 2020, 25)
+    assert (first[8], first[9], first[11]) == (1, 4, "按进度")  # the baseline year is the starting point
+    assert len(rows) - 1 == 46 * 4 * 6  # the township and its 45 villages × 4 indicators × 6 years
+    refused = client_for(world.township).get(f"/plans/{world.plan.pk}/indicators/export.xlsx", {"region": DISTRICT})
+    assert refused.status_code == 404
+
+
 def test_formula_edit_creates_a_version_and_rejects_bad_input(world: Any) -> None:
     client = client_for(world.staff)
     url = f"/plans/{world.plan.pk}/indicators/{NURSING}/formula/"
@@ -90,6 +103,7 @@ def test_formula_edit_creates_a_version_and_rejects_bad_input(world: Any) -> Non
 
 def test_recompute_runs_as_a_job(world: Any, django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     Snapshot.objects.all().delete()
+    Formula.objects.filter(indicator_key=NURSING).delete()  # as after importing a new version
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.staff).post(f"/plans/{world.plan.pk}/indicators/recompute/")
     job = Job.objects.get(kind="plans.indicator_recompute")
@@ -97,6 +111,8 @@ def test_recompute_runs_as_a_job(world: Any, django_capture_on_commit_callbacks:
     job.refresh_from_db()
     assert job.status == "succeeded", job.message
     assert job.counts["snapshots"] == Snapshot.objects.count() > 0
+    assert job.counts["formulas_linked"] == 1
+    assert Snapshot.objects.get(indicator_key=NURSING, region_id=DISTRICT, year=2020).value == Decimal(30)
     assert AuditEvent.objects.filter(action="plans.snapshots_recompute").count() == 1
 
 
@@ -108,6 +124,11 @@ def test_manual_values_entry_list_export_and_import(world: Any) -> None:
     )
     assert response.status_code == 302
     assert ManualValue.objects.get(item_code="resident_population", year=2022).value == Decimal(635500)
+    live = client.post(
+        "/plans/manual-values/new/",
+        {"item_code": "hukou_population", "region": DISTRICT, "year": 2022, "value": "1", "source": "x"},
+    )
+    assert live.status_code == 200 and not ManualValue.objects.filter(item_code="hukou_population").exists()
     listing = client.get("/plans/manual-values/", {"item": "resident_population"})
     assert [r["value"].year for r in listing.context["rows"]] == [2022, 2021, 2020]
     export = client.get("/plans/manual-values/", {"item": "resident_population", "export": "xlsx"})
@@ -128,9 +149,18 @@ def test_manual_values_entry_list_export_and_import(world: Any) -> None:
     before = ManualValue.objects.count()
     bad = client.post(
         "/plans/manual-values/import/",
-        {"file": workbook([["社会组织数", "310151", 2023, 590, "年报"], ["不存在", "310151", 2023, 1, "x"]])},
+        {
+            "file": workbook(
+                [
+                    ["社会组织数", "310151", 2023, 590, "年报"],
+                    ["不存在", "310151", 2023, 1, "x"],
+                    ["户籍人口数", "310151", 2023, 1, "x"],
+                    ["社会组织数", "310113", 2023, 1, "x"],
+                ]
+            )
+        },
     )
-    assert [(e.row, e.column) for e in bad.context["errors"]] == [(3, "数据项")]
+    assert [(e.row, e.column) for e in bad.context["errors"]] == [(3, "数据项"), (4, "数据项"), (5, "区划代码")]
     assert ManualValue.objects.count() == before
     good = client.post(
         "/plans/manual-values/import/",

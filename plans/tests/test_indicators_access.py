@@ -83,6 +83,13 @@ WEB = [
     ),
     Case("web-dashboard", "indicators", "get", lambda w: f"/plans/{w.plan.pk}/indicators/", expect=object_access()),
     Case(
+        "web-export",
+        "indicators",
+        "get",
+        lambda w: f"/plans/{w.plan.pk}/indicators/export.xlsx",
+        expect=object_access(),
+    ),
+    Case(
         "web-detail",
         "indicators",
         "get",

@@ -442,3 +442,51 @@ def test_a_skipped_sequence_number_is_reported_where_the_table_stops() -> None:
     assert {"line": start + 1, "message": "序号应为9，此处为10：表格在此中断，其后的行未作为指标读取"} in cut[
         "problems"
     ]
+
+
+def test_lufeng_as_the_web_page_it_came_from() -> None:
+    from html import escape
+
+    lines = [escape(line) for line in seed_text("003").split("\n")]
+    html = (
+        "<!doctype html><html><head><meta charset='gb2312'><script>var x='<p>1、不是正文</p>';</script></head><body>"
+        "<div class='nav'><a href='/'>首页</a></div><div class='content'>"
+        + "<br>\n".join(lines)
+        + "</div></body></html>"
+    )
+    result = parse_file("禄丰市.htm", html.encode("gb18030"))
+    original = parsed("003")
+    assert result["format"] == "html"
+    assert [(i["name"], i["target"]) for i in result["indicators"]] == [
+        (i["name"], i["target"]) for i in original["indicators"]
+    ]
+    assert sum(Decimal(p["investment_wan_yuan"]) for p in result["projects"]) == Decimal("235835")
+    assert [t["title"] for t in result["tasks"] if t["level"] == 1] == [
+        t["title"] for t in original["tasks"] if t["level"] == 1
+    ]
+
+
+def test_baoshan_as_word_with_a_merged_title_row_and_line_breaks_in_cells() -> None:
+    from docx import Document
+
+    original = parsed("004")
+    table = original["tables"][1]
+    document = Document()
+    document.add_paragraph("宝山区民政事业发展“十四五”规划")
+    document.add_paragraph("（四）主要指标")
+    grid = document.add_table(rows=1 + 1 + len(table["rows"]), cols=len(table["columns"]))
+    title = grid.cell(0, 0).merge(grid.cell(0, len(table["columns"]) - 1))
+    title.text = table["title"]
+    for c, column in enumerate(table["columns"]):
+        grid.cell(1, c).text = column.replace("（2020年）", "\n（2020年）")
+    for r, row in enumerate(table["rows"], start=2):
+        for c, column in enumerate(table["columns"]):
+            value = row["cells"][column]
+            grid.cell(r, c).text = value.replace("/", "/\n", 1) if column.startswith("指标定义") else value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    result = parse_file("宝山.docx", buffer.getvalue())
+    assert result["title"] == "宝山区民政事业发展“十四五”规划"
+    assert result["tables"][0]["title"] == table["title"]
+    assert result["tables"][0]["columns"] == table["columns"]
+    assert _table_view(result) == _table_view(original)

@@ -99,6 +99,12 @@ def _completion_tables(parsed: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _single_plan_of_period(region: Region, parsed: dict[str, Any]) -> bool:
+    """A file without its title joins the region's plan of the same period, when there is exactly one."""
+    period = parsed.get("period") or [0, 0]
+    return Plan.objects.filter(region=region, period_start=period[0], period_end=period[1]).count() == 1
+
+
 def _upload_regions(request: AuthedRequest) -> list[tuple[str, str]]:
     regions = user_regions(request.user, PlanPerm.MANAGE_PLAN, ("province", "city", "county", "township"))
     return [("", "按文件识别"), *((r.code, f"{r.name}（{r.code}）") for r in regions)]
@@ -124,14 +130,21 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
                 form.add_error("region", "未能从文件识别所属地区，请选择区划")
             elif not has_perm(request.user, PlanPerm.MANAGE_PLAN, region.code):
                 form.add_error("region", f"您无权为{region.name}导入规划，请选择您管辖的区划")
+            elif not (form.cleaned_data["title"] or parsed["title"]) and not _single_plan_of_period(region, parsed):
+                form.add_error("title", "文件中没有规划名称，请填写规划名称")
             else:
                 stored = stored_file_create(name=upload.name, content=content, created_by=request.user)
                 confirm = PlanConfirmForm(
                     initial={"stored_file": stored.pk, "region": region.code, "title": form.cleaned_data["title"]}
                 )
-                existing = Plan.objects.filter(
-                    region=region, title=(form.cleaned_data["title"] or parsed["title"])
-                ).first()
+                title = form.cleaned_data["title"] or parsed["title"]
+                existing = (
+                    Plan.objects.filter(region=region, title=title).first()
+                    if title
+                    else Plan.objects.filter(
+                        region=region, period_start=parsed["period"][0], period_end=parsed["period"][1]
+                    ).first()
+                )
                 return render(
                     request,
                     "plans/plan_preview.html",

@@ -125,6 +125,38 @@ def indicator_detail(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
     )
 
 
+SNAPSHOT_COLUMNS = [
+    Column("seq", "序号", width=6),
+    Column("name", "指标名称", width=36),
+    Column("kind", "指标类型", width=8),
+    Column("unit", "单位", width=8),
+    Column("region", "区划代码", width=14),
+    Column("region_name", "区划", width=22),
+    Column("year", "年度", width=8),
+    Column("value", "指标值", width=12),
+    Column("numerator", "分子", width=14),
+    Column("denominator", "分母", width=14),
+    Column("expected", "按进度应达", width=12),
+    Column("status", "状态", width=10),
+    Column("reason", "说明", width=30),
+    Column("formula", "公式版本", width=8),
+]
+
+
+@require_perm(VIEW_PLAN)
+def indicator_export(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every indicator's yearly values for the region and the regions below it the user may see."""
+    plan = sel.get_plan_or_404(request.user, pk)
+    region = sel.check_region(request.user, plan, request.GET.get("region"))
+    content = write_workbook(
+        [("指标年度值", SNAPSHOT_COLUMNS, sel.snapshot_export_rows(user=request.user, plan=plan, region_code=region))]
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"{plan.title}-指标年度值-{region_label(region)}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
 @require_POST
 @require_perm(IndicatorPerm.MANAGE_DATA)
 def formula_edit(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
