@@ -38,8 +38,10 @@ demo: $(VENV)/.runtime
 	@PORT=$(PORT) PY=$(PY) scripts/demo.sh
 
 # pytest exits 5 when it collects nothing: that is a failure here, never a pass.
+# The suite runs on every core (pytest-xdist, one test database per worker); add
+# PYTEST_ARGS="-n 0" for a single process.
 test: $(VENV)/.dev
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "没有收集到任何测试 (pytest exit 5: no tests collected)"; exit 1; fi; exit $$rc
 
 lint: $(VENV)/.dev

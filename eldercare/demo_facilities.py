@@ -321,7 +321,10 @@ def _hire_caregivers(county: str, facilities: list[Facility], today: datetime.da
             if len(rows) >= total:
                 break
             is_certified = flags[len(rows)]
-            certified_on = today - datetime.timedelta(days=rng.randint(30, 3000))
+            hired_on = today - datetime.timedelta(days=rng.randint(30, 4000))
+            # Certified before being hired, so the 89% holds on every past date as well (the
+            # plan's 2020 baseline of indicator 7 is computed from these records).
+            certified_on = hired_on - datetime.timedelta(days=rng.randint(0, 1500))
             rows.append(
                 Caregiver(
                     person_id=next(people),
@@ -330,7 +333,7 @@ def _hire_caregivers(county: str, facilities: list[Facility], today: datetime.da
                     level=rng.choice(levels) if is_certified else CaregiverLevel.NONE,
                     certificate_number=f"31{rng.randint(10**9, 10**10 - 1)}" if is_certified else "",
                     certified_on=certified_on if is_certified else None,
-                    hired_on=today - datetime.timedelta(days=rng.randint(30, 4000)),
+                    hired_on=hired_on,
                 )
             )
     Caregiver.objects.bulk_create(rows, batch_size=2000)
