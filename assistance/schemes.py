@@ -3,7 +3,7 @@
 One payment per payable case-month. The amount is the difference formula of 《社会救助暂行办法》
 Art. 9, computed in SQL for every case at once from the parameters in force that month:
 
-    amount = max(0, standard × adults + minor_standard × minors + Σ add-on × carriers − income)
+    amount = max(0, standard × adults + minor_standard × minors − income) + Σ add-on × carriers
 
 (分类施保: members on the minors' standard and add-ons per member are configurable parameters;
 without a minors' standard parameter minors count at the base standard, the national formula.)
