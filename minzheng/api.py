@@ -5,8 +5,10 @@ Errors are JSON with Chinese messages: {"detail": "…", "errors": {"field": ["�
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -51,6 +53,21 @@ def service_validation_error(request: HttpRequest, exc: ValidationError) -> Http
     return api.create_response(request, {"detail": first, "errors": errors}, status=422)
 
 
+@functools.cache
+def _model_field_labels() -> dict[str, str]:
+    """Chinese names of every model field (``household`` -> 家庭户), so that a request missing
+    an app's field is answered in Chinese too; the first app to name a field wins."""
+    labels: dict[str, str] = {}
+    for model in django_apps.get_models():
+        for field in model._meta.get_fields():
+            name = str(getattr(field, "verbose_name", "") or "")
+            if name and not name.isascii():
+                labels.setdefault(field.name, name)
+                attname = getattr(field, "attname", field.name)
+                labels.setdefault(attname, name)  # household_id as well as household
+    return labels
+
+
 @api.exception_handler(NinjaValidationError)
 def schema_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     """Pydantic's English messages, rewritten per field in Chinese."""
@@ -60,7 +77,7 @@ def schema_validation_error(request: HttpRequest, exc: NinjaValidationError) -> 
             str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "payload", "data")
         ]
         field = location[-1] if location else "__all__"
-        label = FIELD_LABELS.get(field, field)
+        label = FIELD_LABELS.get(field) or _model_field_labels().get(field, field)
         kind = error.get("type", "")
         if kind == "missing":
             message = f"缺少必填字段：{label}"

@@ -118,6 +118,16 @@ def test_api_refuses_out_of_order_steps_with_a_chinese_message(world: World, api
     assert response.json()["detail"] == "当前状态为“已受理”，不能开始公示（应在“已评议”之后）"
 
 
+def test_api_names_a_missing_field_in_chinese(world: World, api_token: Any) -> None:
+    client = api_client(api_token(world.handler))
+    response = post(client, "/applications", {"category": "dibao"})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors["household"] == ["缺少必填字段：家庭户"]
+    assert errors["applicant"] == ["缺少必填字段：申请人"]
+    assert Application.objects.count() == 0
+
+
 def _file(name: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
